@@ -1,0 +1,6 @@
+"""`python -m dosing` is the `tacro` command."""
+import sys
+
+from dosing.cli import main
+
+sys.exit(main())
