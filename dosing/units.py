@@ -266,3 +266,18 @@ def format_quantity(q: pint.Quantity, places: int = 3) -> str:
     u = unit_text(q)
     sep = "" if u == "%" else " "
     return f"{format_number(float(q.magnitude), places)}{sep}{u}".strip()
+
+
+_BP = re.compile(r"^\s*([0-9.]+)\s*/\s*([0-9.]+)\s*(.*?)\s*$")
+
+
+def parse_bp(text: object, field: str = "bp") -> tuple[pint.Quantity, pint.Quantity]:
+    """'160/100 mmHg' -> (systolic, diastolic) Quantities; the unit is required."""
+    expected = "systolic/diastolic with the unit, e.g. '160/100 mmHg'"
+    if not isinstance(text, str):
+        raise UnitError(field, text, expected)
+    m = _BP.match(text)
+    if not m or not m.group(3):
+        raise UnitError(field, text, expected)
+    unit = m.group(3)
+    return parse(f"{m.group(1)} {unit}", "pressure", field), parse(f"{m.group(2)} {unit}", "pressure", field)
