@@ -163,16 +163,28 @@ def quote_problems(sidecar: dict, seed_lines: list[str]) -> list[str]:
         if any(last > len(seed_lines) for _, last in spans):
             problems.append(f"sidecar entry {i}: source_lines beyond the seed's {len(seed_lines)} lines")
             continue
-        cited = [normalise("\n".join(seed_lines[first - 1 : last])) for first, last in spans]
-        for fragment in str(entry.get("quote", "")).split(FRAGMENT_SEPARATOR):
-            passage = normalise(fragment)
+        passages = [normalise(f) for f in str(entry.get("quote", "")).split(FRAGMENT_SEPARATOR)]
+        for passage in passages:
             if len(passage) < 12:
-                problems.append(f"sidecar entry {i}: quote passage {fragment!r} too short to identify")
-            elif not any(passage in text for text in cited):
-                problems.append(
-                    f"sidecar entry {i}: {fragment!r} not found at {entry.get('source_lines')}"
-                )
+                problems.append(f"sidecar entry {i}: quote passage {passage!r} too short to identify")
+            elif not any(passage in span_text(seed_lines, *span) for span in spans):
+                problems.append(f"sidecar entry {i}: {passage!r} not found at {entry.get('source_lines')}")
+        # Line numbers must be tight: each cited span holds a passage that touches
+        # both its first and its last line.
+        for first, last in spans:
+            inside = [p for p in passages if p and p in span_text(seed_lines, first, last)]
+            if not inside:
+                problems.append(f"sidecar entry {i}: l.{first}-{last} holds none of the quote")
+            elif first < last and all(p in span_text(seed_lines, first + 1, last) for p in inside):
+                problems.append(f"sidecar entry {i}: l.{first}-{last} starts before the quote does")
+            elif first < last and all(p in span_text(seed_lines, first, last - 1) for p in inside):
+                problems.append(f"sidecar entry {i}: l.{first}-{last} runs past the end of the quote")
     return problems
+
+
+def span_text(seed_lines: list[str], first: int, last: int) -> str:
+    """Normalised text of seed lines first..last (1-based, inclusive)."""
+    return normalise("\n".join(seed_lines[first - 1 : last]))
 
 
 @pytest.fixture(scope="module")
