@@ -1,0 +1,45 @@
+"""The core's boundary: importing it loads neither Textual nor (for one-patient work) pandas."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+ONE_PATIENT_MODULES = [
+    "dosing", "dosing.units", "dosing.profile", "dosing.models", "dosing.columns", "dosing.history",
+    "dosing.rules", "dosing.schedule", "dosing.assess", "dosing.regimen", "dosing.adjust", "dosing.render",
+    "dosing.cli", "dosing.commands.dose", "dosing.commands.adjust", "dosing.commands.profile",
+]
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_one_patient_core_loads_neither_textual_nor_pandas():
+    imports = "\n".join(f"import {m}" for m in ONE_PATIENT_MODULES)
+    code = imports + """
+from dosing.units import parse
+from dosing.regimen import regimen
+from dosing.assess import assess
+from dosing.models import Event
+regimen(parse('73 kg', 'weight', 'w'), parse('0.1 mg/kg/day', 'dose_rate', 'r'))
+assess([Event(patient_id='p', date='2020-01-01', event='start', dose='7 mg/day', creatinine='80 umol/L')])
+"""
+    loaded = _loaded_after(code)
+    assert not any(m == "textual" or m.startswith("textual.") for m in loaded)
+    assert not any(m == "pandas" or m.startswith("pandas.") for m in loaded)
+
+
+def test_the_dose_command_runs_without_textual_or_pandas():
+    code = "from dosing.cli import main\nmain(['dose', '--weight', '73 kg', '--rate', '0.1 mg/kg/day', '--json'])"
+    loaded = _loaded_after(code)
+    assert "textual" not in loaded and "pandas" not in loaded
+
+
+def test_the_boundary_test_can_fail():
+    loaded = _loaded_after("import json")
+    assert "json" in loaded  # the probe really reports what was imported
