@@ -160,7 +160,7 @@ class History:
         first_course = self.group_min(np.where(self.course_start, self.day, big))
         first_start = np.where(first_explicit < big, first_explicit, first_course)
         self.first_start_day = first_start
-        cand = np.where(has_creat & (self.day <= first_start), self.arange, -1)
+        cand = np.where(has_creat & (first_start < big) & (self.day <= first_start), self.arange, -1)
         base = self.group_max(cand)
         first_creat = self.group_min(np.where(has_creat, self.arange, big))
         self.baseline_assumed = (base < 0) & (first_creat < big)

@@ -178,3 +178,10 @@ def test_every_finding_carries_value_threshold_source_and_basis():
                                        "DOSE_ABOVE_CEILING", "WEIGHT_JUMP"}
     for f in found:
         assert f.value is not None and f.threshold is not None and f.source and f.basis and f.message
+
+
+def test_without_any_start_the_baseline_is_the_first_creatinine_not_the_latest():
+    rows = [ev("2026-01-01", creatinine="90 umol/L"), ev("2026-01-10", creatinine="130 umol/L")]
+    (f,) = findings(rows, "CREATININE_RISE")
+    assert f.value.value == pytest.approx(44.44, abs=0.01)
+    assert "baseline assumed" in f.message
