@@ -174,6 +174,7 @@ def dose_findings(rate: pint.Quantity, daily: pint.Quantity | None, weight: pint
     """The dose rules (ceiling, floor) for one dose, via the same definitions as the log checker."""
     from dosing.assess import record_to_finding
 
+    units.require(rate, "dose_rate", "rate")
     day = (date or dt.date.today()).toordinal()
     values = {"dose_rate": np.array([units.to_canonical(rate, "dose_rate")])}
     cols = EventColumns(

@@ -204,6 +204,9 @@ def _is_per_kg(q: pint.Quantity) -> bool:
 
 def to_canonical(q: pint.Quantity, kind_name: str) -> float:
     """The magnitude of q in the kind's canonical unit, converting molar units via the molar mass."""
+    if not isinstance(q, pint.Quantity):
+        k = KINDS[kind_name]
+        raise UnitError(kind_name, q, f"{k.expected}; a bare number has no unit")
     return float(q.magnitude) * _factor(str(q.units), kind_name)
 
 
