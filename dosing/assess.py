@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dosing import clock, rules, schedule
-from dosing.columns import from_events
+from dosing.columns import EventColumns, from_events
 from dosing.history import History
 from dosing.models import Event, Finding, Measure
 from dosing.profile import Profile, default_profile
@@ -42,7 +42,9 @@ class Assessment:
     due: list[schedule.DueCheck]
     dose: DoseInForce | None
     per_event: list[dict] = field(default_factory=list)
-    """For each event in date order: its findings, the dose in force and the checks due after it."""
+    """For each event in date order: its findings, creatinine rise, dose in force and checks due after it."""
+    order: list[int] = field(default_factory=list)
+    """Position in the input of each event in date order."""
 
 
 def findings_of(table: rules.FindingTable) -> list[Finding]:
@@ -65,32 +67,54 @@ def _unit(u: str) -> str:
 
 def assess(events: list[Event], profile: Profile | None = None, as_of: dt.date | None = None) -> Assessment:
     """Assess one patient's events (any order) as of a date (default today)."""
-    profile = profile or default_profile()
-    as_of = as_of or clock.today()
     if not events:
         raise ValueError("assess needs at least one event")
     ids = {e.patient_id for e in events}
     if len(ids) != 1:
         raise ValueError("assess takes one patient's events; use dosing.batch for many")
-    cols = from_events(events)
+    result = assess_columns(from_events(events), profile, as_of)
+    result.events = [events[i] for i in result.order]
+    for step, ev in zip(result.per_event, result.events):
+        step["event"] = ev
+    return result
+
+
+def assess_columns(cols: EventColumns, profile: Profile | None = None,
+                   as_of: dt.date | None = None) -> Assessment:
+    """Assess one patient's events given as columns (e.g. from the strict log reader)."""
+    profile = profile or default_profile()
+    as_of = as_of or clock.today()
     table = rules.evaluate(cols, profile, as_of)
     h = table.history
+    if len(set(h.code.tolist())) != 1:
+        raise ValueError("assess takes one patient's events; use dosing.batch for many")
     findings = findings_of(table)
-    ordered = [events[i] for i in h.order]
     by_line: dict[int, list[Finding]] = {}
     for f in findings:
         by_line.setdefault(f.line, []).append(f)
     per_event = []
-    for row, ev in enumerate(ordered):
+    for row in range(h.n):
+        rise = None
+        if h.rise_applies[row]:
+            b = int(h.baseline_idx[row])
+            rise = {"creatinine": Measure.of(Q_(float(h.v["creatinine"][row]), "umol/L")),
+                    "baseline": Measure.of(Q_(float(h.baseline[row]), "umol/L")),
+                    "baseline_date": dt.date.fromordinal(int(h.day[b])),
+                    "rise": Measure(value=round(float(h.rise[row]) * 100, 2), unit="%"),
+                    "assumed": bool(h.baseline_assumed[row] or h.baseline_no_start[row])}
         per_event.append({
-            "event": ev,
+            "event": None,
+            "line": int(h.line[row]),
+            "date": dt.date.fromordinal(int(h.day[row])),
             "findings": [f for f in by_line.get(int(h.line[row]), []) if f.rule != "CHECK_OVERDUE"],
+            "creatinine_rise": rise,
             "dose": _dose_in_force(h, row),
             "due": schedule.due_after(h, row, None),
         })
     return Assessment(
-        patient_id=ids.pop(), as_of=as_of, events=ordered, findings=findings,
+        patient_id=str(h.patient[0]), as_of=as_of, events=[], findings=findings,
         due=schedule.due_after(h, h.n - 1, as_of), dose=_dose_in_force(h, h.n - 1), per_event=per_event,
+        order=[int(i) for i in h.order],
     )
 
 
