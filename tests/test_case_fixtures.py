@@ -145,8 +145,8 @@ def parse_source_lines(text: str) -> list[tuple[int, int]]:
         if not m:
             raise ValueError(f"source_lines part {part!r} is not like 'l.84' or 'l.84-88'")
         first, last = int(m[1]), int(m[2] or m[1])
-        if last < first:
-            raise ValueError(f"source_lines part {part!r} runs backwards")
+        if first < 1 or last < first:
+            raise ValueError(f"source_lines part {part!r} is not a forward range of lines from 1")
         spans.append((first, last))
     return spans
 
@@ -366,9 +366,11 @@ def test_checker_catches_an_invented_quote_and_a_wrong_line(seed_lines: list[str
     _, sidecar = load_case(3)
     sidecar["rows"][0]["quote"] = "her creatinine rose to 300 µmol/l"
     sidecar["rows"][1]["source_lines"] = "l.10-12"
+    sidecar["rows"][3]["source_lines"] = "l.160-165"  # the quote ends on l.164
     problems = quote_problems(sidecar, seed_lines)
     assert any("entry 1" in p for p in problems)
     assert any("entry 2" in p for p in problems)
+    assert any("entry 4" in p and "runs past" in p for p in problems)
 
 
 def test_quote_normalisation_reads_hyphens_and_ligatures() -> None:
