@@ -93,6 +93,7 @@ def assess_columns(cols: EventColumns, profile: Profile | None = None,
     for f in findings:
         by_line.setdefault(f.line, []).append(f)
     per_event = []
+    due_rows = schedule.due_table(h, None)
     for row in range(h.n):
         rise = None
         if h.rise_applies[row]:
@@ -109,7 +110,7 @@ def assess_columns(cols: EventColumns, profile: Profile | None = None,
             "findings": [f for f in by_line.get(int(h.line[row]), []) if f.rule != "CHECK_OVERDUE"],
             "creatinine_rise": rise,
             "dose": _dose_in_force(h, row),
-            "due": schedule.due_after(h, row, None),
+            "due": due_rows[row],
         })
     return Assessment(
         patient_id=str(h.patient[0]), as_of=as_of, events=[], findings=findings,

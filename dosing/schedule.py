@@ -230,17 +230,28 @@ def unstable_text(h: History, stab: dict[str, np.ndarray], row: int) -> str:
     return "; ".join(parts)
 
 
-def due_after(h: History, row: int, as_of: dt.date | None) -> list[DueCheck]:
-    """The checks due after sorted row `row` (its patient's state at that point), one per stream."""
+def due_table(h: History, as_of: dt.date | None) -> list[list[DueCheck]]:
+    """For every sorted row, the checks due after it (one per stream), computing windows once."""
     stab = _stability(h)
-    out = []
+    per_stream = []
     for stream in STREAMS:
         w = windows(h, stream, stab)
-        idx = h.last_idx(w.anchor)[row]
-        if idx < 0 or w.due_by[idx] == NONE_DAY:
-            continue
-        text = reason_text(w.reason[idx], h.day[idx], unstable_text(h, stab, idx))
-        late = bool(as_of is not None and as_of.toordinal() > w.due_by[idx])
-        out.append(DueCheck(stream, STREAM_TITLES[stream], day_to_date(w.due_from[idx]),
-                            day_to_date(w.due_by[idx]), text, late))
+        per_stream.append((stream, w, h.last_idx(w.anchor)))
+    out = []
+    for row in range(h.n):
+        checks = []
+        for stream, w, last in per_stream:
+            idx = int(last[row])
+            if idx < 0 or w.due_by[idx] == NONE_DAY:
+                continue
+            text = reason_text(w.reason[idx], h.day[idx], unstable_text(h, stab, idx))
+            late = bool(as_of is not None and as_of.toordinal() > w.due_by[idx])
+            checks.append(DueCheck(stream, STREAM_TITLES[stream], day_to_date(w.due_from[idx]),
+                                   day_to_date(w.due_by[idx]), text, late))
+        out.append(checks)
     return out
+
+
+def due_after(h: History, row: int, as_of: dt.date | None) -> list[DueCheck]:
+    """The checks due after sorted row `row` (its patient's state at that point), one per stream."""
+    return due_table(h, as_of)[row]
