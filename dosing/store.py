@@ -14,6 +14,7 @@ crash. Errors become `StoreError`s that say what happened, never with patient da
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import sqlite3
@@ -33,6 +34,7 @@ from dosing.store_files import (
     explain,
     is_busy,
     make_folders,
+    os_reason,
     primary_code,
     private_umask,
     tighten_side_files,
@@ -86,7 +88,11 @@ class Store:
         """Open (creating it 0600, its folders 0700, whatever the umask) and migrate the store at `path`."""
         p = Path(path).expanduser() if path is not None else default_path()
         p = Path(os.path.abspath(p))
-        if p.is_dir():
+        try:
+            is_folder = p.is_dir()
+        except OSError as e:
+            raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
+        if is_folder:
             raise StoreError(f"cannot open the store: {p} is a folder, not a store file. {UNCHANGED}")
         with private_umask():
             make_folders(p.parent)
@@ -111,8 +117,6 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA schema_version").fetchone()  # reads the header: 'not a database' shows here
-            _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
-            conn.execute("PRAGMA synchronous = FULL")
             return conn
         except sqlite3.Error as e:
             if conn is not None:
@@ -128,7 +132,13 @@ class Store:
             return app, version, tables
 
         app, version, tables = self._read(versions)
-        self._check_identity(app, version, tables)
+        self._check_identity(app, version, tables)  # before anything is written, even the journal mode
+        conn = self._connection()
+        try:
+            _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as e:
+            raise explain(e, "cannot open the store", self.path, write=False) from None
         if version == SCHEMA_VERSION:
             return
 
@@ -174,7 +184,7 @@ class Store:
             raise StoreError("the store is closed")
         return self._conn
 
-    def _write(self, work: Callable[[sqlite3.Connection], T], doing: str) -> T:
+    def _write(self, work: Callable[[sqlite3.Connection], T], doing: str, unsaved: str = "It was not saved.") -> T:
         """Run `work` in one BEGIN IMMEDIATE transaction: all of it is saved, or none of it."""
         with self._lock:
             conn = self._connection()
@@ -191,8 +201,8 @@ class Store:
                         continue
                     if isinstance(e, sqlite3.IntegrityError):
                         raise StoreError(f"{doing}: the store refused it as inconsistent "
-                                         f"({_constraint(e)}). It was not saved. {UNCHANGED}") from None
-                    raise explain(e, doing, self.path, write=True) from None
+                                         f"({_constraint(e)}). {unsaved} {UNCHANGED}") from None
+                    raise explain(e, doing, self.path, write=True, unsaved=unsaved) from None
                 except BaseException:
                     _rollback(conn)
                     raise
@@ -298,7 +308,7 @@ class Store:
                 _insert_event(c, row, source="import", batch=batch)
             return len(rows)
 
-        return self._write(work, "could not import the visits")
+        return self._write(work, "could not import the visits", "None of them was saved.")
 
     def events(self, patient_id: str) -> list[Event]:
         """A patient's current events (latest versions), by date; Event.line is the event id."""
@@ -412,23 +422,43 @@ def _event_row(event: Event, entered: dict[str, str] | None) -> dict[str, Any]:
                 raise InputError(field, entered[field], "no entered text for a field left empty")
             entered.pop(field, None)
             continue
-        q = units.require(q, kind, field)
-        value = units.to_canonical(q, kind)
+        unit, shown, factor = _unit(q, kind, field)
+        magnitude = float(q.magnitude)
+        value = magnitude * factor  # exactly units.to_canonical(q, kind)
         if not math.isfinite(value):
-            raise InputError(field, units.format_quantity(q), "a finite number")
+            raise InputError(field, f"{magnitude} {shown}", "a finite number")
         row[field] = value
         text = entered.pop(field, None)
         if text is None:
-            text = f"{_number(float(q.magnitude))} {units.unit_text(q)}"
+            text = f"{_number(magnitude)} {shown}"
         elif not _same(units.to_canonical(units.parse(text, kind, field), kind), value):
             raise InputError(field, text, f"entered text that matches the saved value {units.format_quantity(q)}")
-        typed[field] = (text, float(q.magnitude), str(q.units))
+        typed[field] = (text, magnitude, unit)
     for field, text in entered.items():
         if not isinstance(text, str):
             raise InputError(field, text, "the text as it was typed")
         typed[field] = (text, None, None)
     row["entered"] = typed
     return row
+
+
+def _unit(q: Any, kind: str, field: str) -> tuple[str, str, float]:
+    """(pint unit string, unit as shown, factor to canonical) for q's unit: pint's formatting is slow,
+    so it runs once per distinct unit, not once per value."""
+    if not isinstance(q, units.Quantity):
+        units.require(q, kind, field)  # raises: a bare number
+    return _unit_of(q.units, kind, field)
+
+
+@functools.lru_cache(maxsize=256)
+def _unit_of(unit: Any, kind: str, field: str) -> tuple[str, str, float]:
+    q = units.require(units.Q_(1.0, unit), kind, field)
+    return str(unit), units.unit_text(q), units.to_canonical(q, kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _pint_unit(unit: str) -> Any:
+    return units.ureg.Unit(unit)
 
 
 def _same(a: float, b: float) -> bool:
@@ -488,7 +518,7 @@ def _event(r: tuple, entered: dict[str, tuple[str, float | None, str | None]]) -
             continue
         typed = entered.get(field)
         if typed is not None and typed[1] is not None and typed[2]:
-            data[field] = units.Q_(typed[1], typed[2])
+            data[field] = units.Q_(typed[1], _pint_unit(typed[2]))
         else:
-            data[field] = units.canonical(value, kind)
+            data[field] = units.Q_(value, _pint_unit(units.KINDS[kind].canonical))
     return Event.model_construct(**data)

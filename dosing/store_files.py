@@ -40,7 +40,7 @@ def make_folders(folder: Path) -> None:
     """Create the missing folders above the store, each 0700; folders that exist are left as they are."""
     missing = []
     p = folder
-    while not p.exists():
+    while not _exists(p):
         missing.append(p)
         if p.parent == p:
             break
@@ -51,8 +51,18 @@ def make_folders(folder: Path) -> None:
         except FileExistsError:
             continue
         except OSError as e:
-            raise StoreError(f"cannot create the folder {d} for the store: {_os_reason(e)}. {UNCHANGED}") from None
+            raise StoreError(f"cannot create the folder {d} for the store: {os_reason(e)}. {UNCHANGED}") from None
         os.chmod(d, FOLDER_MODE)
+
+
+def _exists(p: Path) -> bool:
+    try:
+        os.stat(p)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise StoreError(f"cannot reach the folder {p} for the store: {os_reason(e)}. {UNCHANGED}") from None
 
 
 def create_file(path: Path) -> bool:
@@ -65,7 +75,7 @@ def create_file(path: Path) -> bool:
     except FileExistsError:
         return False
     except OSError as e:
-        raise StoreError(f"cannot create the store {path}: {_os_reason(e)}. {UNCHANGED}") from None
+        raise StoreError(f"cannot create the store {path}: {os_reason(e)}. {UNCHANGED}") from None
     try:
         os.fchmod(fd, FILE_MODE)
         os.fsync(fd)
@@ -105,7 +115,7 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _os_reason(e: OSError) -> str:
+def os_reason(e: OSError) -> str:
     if e.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     if e.errno == errno.EROFS:
@@ -131,7 +141,7 @@ def is_busy(e: BaseException) -> bool:
     return "locked" in str(e) or "busy" in str(e)
 
 
-def explain(e: sqlite3.Error, doing: str, path: Path, *, write: bool) -> StoreError:
+def explain(e: sqlite3.Error, doing: str, path: Path, *, write: bool, unsaved: str = "It was not saved.") -> StoreError:
     """A StoreError for a SQLite error: what happened and what it means for the data, no patient data.
 
     `doing` says what failed ("could not save the visit"); `write` says whether
@@ -139,7 +149,7 @@ def explain(e: sqlite3.Error, doing: str, path: Path, *, write: bool) -> StoreEr
     """
     code = primary_code(e)
     name = getattr(e, "sqlite_errorname", None) or type(e).__name__
-    not_saved = "It was not saved. " if write else ""
+    not_saved = f"{unsaved} " if write else ""
     if code == _FULL:
         why = "the disk is full (or the store reached its size limit). Free some space and try again."
     elif code in (_READONLY, _PERM):
@@ -154,7 +164,6 @@ def explain(e: sqlite3.Error, doing: str, path: Path, *, write: bool) -> StoreEr
     elif code in (_NOTADB, _CORRUPT):
         why = (f"{path} is not a readable tacro store (not an SQLite database, or damaged). "
                "tacro did not change it; restore it from a backup, or point --db / TACRO_DB at the right file.")
-        not_saved = "Nothing was saved. " if write else ""
         return StoreError(f"{doing}: {why} {not_saved}[{name}]".replace("  ", " ").strip())
     elif code == _IOERR:
         why = (f"the disk reported an input/output error on {path} (full, removed, or failing). "
