@@ -84,8 +84,10 @@ class Store:
     # ---------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> Store:
-        """Open (creating it 0600, its folders 0700, whatever the umask) and migrate the store at `path`."""
+    def open(cls, path: str | Path | None = None, *, create: bool = True) -> Store:
+        """Open (creating it 0600, its folders 0700, whatever the umask) and migrate the store at `path`.
+
+        With create=False a missing store is an error instead (e.g. for an export)."""
         p = Path(path).expanduser() if path is not None else default_path()
         p = Path(os.path.abspath(p))
         try:
@@ -94,6 +96,8 @@ class Store:
             raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
         if is_folder:
             raise StoreError(f"cannot open the store: {p} is a folder, not a store file. {UNCHANGED}")
+        if not create and not p.exists():
+            raise StoreError(f"there is no store at {p} (give --db PATH or set TACRO_DB)")
         with private_umask():
             make_folders(p.parent)
             create_file(p)
