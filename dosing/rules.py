@@ -9,6 +9,8 @@ the (sparse) hits only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -67,10 +69,21 @@ def _hits(h: History, rule_id: str, mask: np.ndarray, measure: str, value: np.nd
 
 
 def fmt(x: float, places: int = 3) -> str:
-    return units.format_number(float(x), places)
+    return _fmt(float(x), places)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fmt(x: float, places: int) -> str:
+    # Cached: a batch formats the same few hundred readings tens of thousands of times.
+    return units.format_number(x, places)
 
 
 def _date(day) -> str:
+    return _iso(int(day))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _iso(day: int) -> str:
     return day_to_date(day).isoformat()
 
 
@@ -277,27 +290,34 @@ class FindingTable:
             msg = MESSAGES[hits.rule]
             sev, src = p.severity(hits.rule), p.source(hits.rule)
             basis_fn = BASIS.get(hits.rule, _default_basis)
-            for j, row in enumerate(hits.rows):
-                c = {k: a[j] for k, a in hits.extra.items()}
-                c["value"], c["threshold"], c["row"] = hits.value[j], hits.threshold[j], int(row)
-                day = int(hits.date[j]) if hits.date is not None else int(h.day[row])
+            order = RULE_ORDER.get(hits.rule, 99)
+            # Whole columns to Python lists once per rule, not a numpy scalar per finding.
+            extra = {k: a.tolist() for k, a in hits.extra.items()}
+            values, thresholds = hits.value.tolist(), hits.threshold.tolist()
+            days = (hits.date if hits.date is not None else h.day[hits.rows]).tolist()
+            patients, lines, codes = (h.patient[hits.rows].tolist(), h.line[hits.rows].tolist(),
+                                      h.code[hits.rows].tolist())
+            for j, row in enumerate(hits.rows.tolist()):
+                c = {k: a[j] for k, a in extra.items()}
+                c["value"], c["threshold"], c["row"] = values[j], thresholds[j], row
+                day, line = int(days[j]), int(lines[j])
                 out.append({
-                    "patient_id": str(h.patient[row]),
+                    "patient_id": str(patients[j]),
                     "date": day_to_date(day),
                     "rule": hits.rule,
                     "severity": sev,
                     "message": msg(c),
                     "measure": hits.measure,
-                    "value": _round(hits.value[j], hits.unit),
+                    "value": _round(values[j], hits.unit),
                     "value_unit": hits.unit,
-                    "threshold": _round(hits.threshold[j], hits.unit),
+                    "threshold": _round(thresholds[j], hits.unit),
                     "threshold_unit": hits.unit,
                     "comparison": hits.comparison,
                     "source": src,
-                    "basis": basis_fn(h, hits, j, int(row), c),
-                    "line": int(h.line[row]),
+                    "basis": basis_fn(h, hits, j, row, c),
+                    "line": line,
                     "column": None,
-                    "_sort": (int(h.code[row]), day, int(h.line[row]), RULE_ORDER.get(hits.rule, 99)),
+                    "_sort": (int(codes[j]), day, line, order),
                 })
         out.sort(key=lambda r: r["_sort"])
         for r in out:
@@ -306,21 +326,23 @@ class FindingTable:
 
 
 def _round(x: float, unit: str) -> float | None:
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         return None
     return round(float(x), 2) if unit in {"%", "day"} else float(f"{float(x):.6g}")
 
 
+_BASIS_UNITS = {"trough": "ng/mL", "hours_post_dose": "h", "creatinine": "µmol/L", "sbp": "mmHg", "dbp": "mmHg",
+                "weight": "kg"}
+
+
 def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict) -> dict[str, str]:
     """The inputs a finding rests on: the measured values of its row, with the date."""
-    when = day_to_date(int(h.day[row])).isoformat()
+    when = _iso(int(h.day[row]))
     basis: dict[str, str] = {}
-    names = {"trough": "ng/mL", "hours_post_dose": "h", "creatinine": "µmol/L", "sbp": "mmHg", "dbp": "mmHg",
-             "weight": "kg"}
-    for name, unit in names.items():
-        x = h.v[name][row]
-        if np.isfinite(x):
-            basis[name] = f"{fmt(x)} {unit} on {when}"
+    for name, unit in _BASIS_UNITS.items():
+        x = float(h.v[name][row])
+        if math.isfinite(x):
+            basis[name] = f"{_fmt(x, 3)} {unit} on {when}"
     if hits.rule == "CREATININE_RISE":
         base_note = " (assumed)" if c.get("assumed") else ""
         basis["baseline_creatinine"] = f"{fmt(c['baseline'])} µmol/L on {_date(c['baseline_day'])}{base_note}"
