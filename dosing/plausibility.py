@@ -23,13 +23,25 @@ LIMITS: dict[str, tuple[str, str | None, str | None]] = {
 ZERO_ALLOWED = {"trough", "dose", "dose_rate", "hours_post_dose"}
 
 
+_LIMITS_CACHE: dict[int, tuple[Profile, dict[str, tuple[float, float]]]] = {}
+
+
 def canonical_limits(profile: Profile) -> dict[str, tuple[float, float]]:
-    """(lower, upper) per field in canonical units; lower is exclusive of 0 unless zero is allowed."""
+    """(lower, upper) per field in canonical units; lower is exclusive of 0 unless zero is allowed.
+
+    Computed once per (frozen) profile: Event validation asks for every quantity of every row.
+    """
+    hit = _LIMITS_CACHE.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return dict(hit[1])
     out = {}
     for field, (_, lo, hi) in LIMITS.items():
         low = profile.canonical(lo) if lo else 0.0
         high = profile.canonical(hi) if hi else float("inf")
         out[field] = (low, high)
+    if len(_LIMITS_CACHE) > 16:
+        _LIMITS_CACHE.clear()
+    _LIMITS_CACHE[id(profile)] = (profile, dict(out))
     return out
 
 
