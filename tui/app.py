@@ -1,0 +1,94 @@
+"""The tacro visit log: a thin Textual App over the clinic's store, the active profile and today.
+
+`make_app()` is the one way to build it, shared by `tacro tui`, the tests and
+the benchmark. The crash screen never shows local variables or the error's
+text: both can hold patient data (reliability §10).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import traceback
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from dosing.profile import Profile, default_profile
+from tui.clinic import Clinic, StoreLike
+
+CRASH_HEADLINE = ("tacro stopped on an internal error ({kind}). Details are withheld because they may "
+                  "contain patient data; nothing unsaved was written. Set TACRO_DEBUG=1 to see them.")
+
+
+class TacroApp(App[None]):
+    """Patients, visits, findings and checks due; the calculator, the profile and the replay."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tacro"
+    SUB_TITLE = "visit log · decision support"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, clinic: Clinic, db_path: Path | str | None = None) -> None:
+        super().__init__()
+        self.clinic = clinic
+        self.db_path = db_path
+
+    def get_default_screen(self) -> Screen:
+        from tui.screens.patients import PatientListScreen
+
+        return PatientListScreen()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(type(self.screen).__name__))
+
+    # ------------------------------------------------------------- crashes
+    def _handle_exception(self, error: Exception) -> None:
+        """Exit on an unhandled error without rendering it (Textual would show locals and `__rich__`)."""
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._fatal_error()
+
+    def _fatal_error(self) -> None:
+        self.bell()
+        self._exit_renderables.append(crash_report(self._exception))
+        self._close_messages_no_wait()
+
+
+def crash_report(error: BaseException | None) -> Text | object:
+    """Where the program failed (files, lines, functions), never values, locals or the message."""
+    if os.environ.get("TACRO_DEBUG") and error is not None:
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False)
+    kind = type(error).__name__ if error is not None else "unknown"
+    out = Text(CRASH_HEADLINE.format(kind=kind) + "\n", style="bold red")
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    for fr in frames[-8:]:
+        out.append(f"  {_short_path(fr.filename)}:{fr.lineno} in {fr.name}\n", style="dim")
+    return out
+
+
+def _short_path(path: str) -> str:
+    parts = Path(path).parts
+    for anchor in ("tui", "dosing", "textual"):
+        if anchor in parts:
+            return "/".join(parts[len(parts) - parts[::-1].index(anchor) - 1:])
+    return Path(path).name
+
+
+def make_app(store: StoreLike, profile: Profile | None = None, today: dt.date | None = None,
+             db_path: Path | str | None = None) -> TacroApp:
+    """The app over a store (the SQLite store, or a fake in tests), a profile and an optional fixed today."""
+    return TacroApp(Clinic(store, profile or default_profile(), today), db_path)

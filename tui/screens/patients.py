@@ -1,0 +1,151 @@
+"""The first screen: every patient with the dose in force and the next check due, overdue ones marked."""
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from tui.clinic import PatientRow
+from tui.widgets.findings import STREAM_SHORT
+
+COLUMNS = (("patient", "Patient"), ("label", "Label"), ("dose", "Dose in force"), ("next", "Next check"),
+           ("due", "Due by"), ("mark", ""))
+
+
+class PatientListScreen(Screen):
+    """Find a patient (type to search), open one, or add one."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add patient"),
+        Binding("slash", "search", "Search"),
+        Binding("c", "calculator", "Calculator"),
+        Binding("p", "profile", "Profile"),
+        Binding("r", "replay", "Replay"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, PatientRow | None] = {}
+        self.patients = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="search: patient id or label  ( / )", id="search", compact=True)
+        yield DataTable(id="patients", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="list-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#patients", DataTable)
+        for key, title in COLUMNS:
+            table.add_column(title, key=key)
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the patients now; assess them one by one in a worker so the list is usable at once."""
+        self.patients = self.app.clinic.patients()
+        self.rows = {p.patient_id: None for p in self.patients}
+        self._fill()
+        self.assess_all()
+
+    @work(exclusive=True, group="assess")
+    async def assess_all(self) -> None:
+        status = self.query_one("#list-status", Static)
+        total = len(self.patients)
+        status.update(Text(f"assessing {total} patients…" if total else
+                           "No patients yet: press a to add one. Data: " + str(self.app.db_path or "in memory")))
+        for i, p in enumerate(self.patients):
+            self.rows[p.patient_id] = self.app.clinic.row(p)
+            self._update(p.patient_id)
+            await asyncio.sleep(0)
+        if total:
+            overdue = sum(1 for r in self.rows.values() if r and r.overdue)
+            status.update(Text(f"{total} patients; {overdue} with a check overdue (as of "
+                               f"{self.app.clinic.today.isoformat()}). Enter opens, a adds."))
+
+    def _matches(self, patient, query: str) -> bool:
+        q = query.strip().lower()
+        return not q or q in patient.patient_id.lower() or q in patient.label.lower()
+
+    def _fill(self) -> None:
+        table = self.query_one("#patients", DataTable)
+        query = self.query_one("#search", Input).value
+        table.clear()
+        for p in self.patients:
+            if self._matches(p, query):
+                table.add_row(*self._cells(p.patient_id), key=p.patient_id)
+
+    def _cells(self, pid: str) -> list:
+        patient = next(p for p in self.patients if p.patient_id == pid)
+        row = self.rows.get(pid)
+        if row is None:
+            return [Text(pid), Text(patient.label), Text("…"), Text(""), Text(""), Text("")]
+        if row.problem:
+            return [Text(pid), Text(patient.label), Text(""), Text(row.problem, style="dim"), Text(""), Text("")]
+        dose = ""
+        if row.dose is not None:
+            dose = str(row.dose.daily_dose or row.dose.rate or "")
+        nxt = row.next_due
+        mark = Text("OVERDUE", style="bold red") if row.overdue else Text("")
+        return [Text(pid), Text(patient.label), Text(dose),
+                Text(STREAM_SHORT.get(nxt.stream, nxt.title) if nxt else "none"),
+                Text(nxt.due_by.isoformat() if nxt else ""), mark]
+
+    def _update(self, pid: str) -> None:
+        table = self.query_one("#patients", DataTable)
+        if pid not in table.rows:
+            return
+        for (key, _), value in zip(COLUMNS, self._cells(pid)):
+            table.update_cell(pid, key, value, update_width=True)
+
+    @on(Input.Changed, "#search")
+    def _search(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#patients", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#patients")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from tui.screens.patient import PatientScreen
+
+        self.app.push_screen(PatientScreen(str(event.row_key.value)))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_add(self) -> None:
+        from tui.screens.add_patient import AddPatientScreen
+        from tui.screens.patient import PatientScreen
+
+        def opened(pid: str | None) -> None:
+            if pid:
+                self.app.push_screen(PatientScreen(pid))
+
+        self.app.push_screen(AddPatientScreen(), opened)
+
+    def action_calculator(self) -> None:
+        from tui.screens.calculator import CalculatorScreen
+
+        self.app.push_screen(CalculatorScreen())
+
+    def action_profile(self) -> None:
+        from tui.screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen())
+
+    def action_replay(self) -> None:
+        from tui.screens.replay import ReplayScreen
+
+        self.app.push_screen(ReplayScreen())
