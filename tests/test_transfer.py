@@ -262,3 +262,30 @@ def test_import_into_a_read_only_store_is_a_clear_message(capsys):
             assert len(s.all_events()) == 1
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_importing_the_same_file_twice_is_refused_unless_asked(tmp_path, capsys):
+    log = tmp_path / "log.csv"
+    log.write_text(f"patient_id,date,weight,note\n{PLANTED},2026-01-02,70,first\n{PLANTED},2026-01-16,71,\n")
+    db = tmp_path / "s.db"
+    assert run(capsys, "import", log, "--db", db)[0] == 0
+    code, out, err = run(capsys, "import", log, "--db", db)
+    assert code == 2 and "already in the store" in err and "line(s) 2, 3" in err and PLANTED not in err
+    log.write_text(f"patient_id,date,weight,note\n{PLANTED},2026-01-02,70,first\n{PLANTED},2026-01-30,72,\n")
+    code, out, err = run(capsys, "import", log, "--db", db)
+    assert code == 2 and "1 of 2 row(s)" in err and "line(s) 2." in err
+    with Store.open(db) as s:
+        assert len(s.all_events()) == 2
+    assert run(capsys, "import", log, "--db", db, "--allow-duplicates")[0] == 0
+    with Store.open(db) as s:
+        assert len(s.all_events()) == 4
+
+
+def test_import_uses_tacro_db_when_no_db_is_given(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TACRO_DB", str(tmp_path / "env.db"))
+    log = tmp_path / "log.csv"
+    log.write_text("patient_id,date,weight\np,2026-01-02,70\n")
+    assert run(capsys, "import", log)[0] == 0
+    with Store.open(tmp_path / "env.db") as s:
+        assert len(s.all_events()) == 1
+    assert run(capsys, "export", tmp_path / "o.csv")[0] == 0

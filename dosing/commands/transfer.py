@@ -45,6 +45,9 @@ def add_arguments(p, name: str = "import") -> None:
         p.add_argument("--force", action="store_true", help="replace OUT.csv if it already exists")
     else:
         p.add_argument("csv", metavar="LOG.csv", help="a monitoring log (contract §2): imported all or nothing")
+        p.add_argument("--allow-duplicates", action="store_true",
+                       help="import even rows identical to visits already in the store (refused by default: "
+                            "saved visits cannot be deleted, so a file imported twice would stay doubled)")
         add_profile_option(p)
     p.add_argument("--db", metavar="PATH", help="the store (default: TACRO_DB, else the user data folder)")
 
@@ -83,11 +86,32 @@ def run_import(args) -> int:
               f"{log.rows}. Correct them and import the whole file again.", file=sys.stderr)
         return ExitCode.INVALID
     with Store.open(args.db) as store:
+        if not getattr(args, "allow_duplicates", False):
+            refuse_duplicates(events, store)
         n = store.import_events(events, entered)
         where = store.path
     patients = len({e.patient_id for e in events})
     print(f"imported {n} visit(s) of {patients} patient(s) into {where}")
     return ExitCode.OK
+
+
+def fingerprint(e: Event) -> tuple:
+    """What makes two visits the same: text fields exactly, every value in canonical units."""
+    values = tuple(None if getattr(e, f) is None else units.to_canonical(getattr(e, f), k) for f, k in CANONICAL.items())
+    return (e.patient_id, e.date, e.event, e.product, e.note, values)
+
+
+def refuse_duplicates(events: list[Event], store) -> None:
+    """Refuse the import when rows are already in the store: nothing saved can be deleted, so a log
+    imported twice would stay doubled for good. Lists the lines (never the patient data)."""
+    existing = {fingerprint(e) for e in store.all_events()}
+    lines = [e.line for e in events if fingerprint(e) in existing]
+    if not lines:
+        return
+    shown = ", ".join(str(n) for n in lines[:20]) + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
+    raise TransferError(f"nothing was imported: {len(lines)} of {len(events)} row(s) are already in the store "
+                        f"(same patient, date, event, values and note), on line(s) {shown}. Was this file "
+                        "imported before? Remove those rows, or pass --allow-duplicates to import them again.")
 
 
 def build_events(log, profile, today) -> tuple[list[Event], list[dict[str, str]], list[tuple]]:
