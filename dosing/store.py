@@ -413,6 +413,8 @@ def _event_row(event: Event, entered: dict[str, str] | None) -> dict[str, Any]:
         "patient_id": check_patient_id(event.patient_id), "date": event.date.isoformat(), "event": event.event,
         "product": event.product, "note": event.note,
     }
+    for field in ("patient_id", "note", "product"):
+        _check_text(field, row[field])
     typed: dict[str, tuple[str, float | None, str | None]] = {}
     entered = dict(entered or {})
     unknown = set(entered) - _ENTERABLE
@@ -441,9 +443,22 @@ def _event_row(event: Event, entered: dict[str, str] | None) -> dict[str, Any]:
     for field, text in entered.items():
         if not isinstance(text, str):
             raise InputError(field, text, "the text as it was typed")
+        _check_text(field, text)
         typed[field] = (text, None, None)
     row["entered"] = typed
     return row
+
+
+def _check_text(field: str, text: str | None) -> None:
+    """Text that can be stored and exported as UTF-8 CSV: no NUL character, no lone surrogate."""
+    if text is None:
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(field, text, "text without unpaired surrogate characters") from None
+    if "\x00" in text:
+        raise InputError(field, text, "text without NUL characters")
 
 
 def _unit(q: Any, kind: str, field: str) -> tuple[str, str, float]:

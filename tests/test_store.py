@@ -482,3 +482,41 @@ def _saved_then_fault_locked(s: Store) -> str:
 
 def test_every_store_error_is_a_tacro_error():
     assert issubclass(StoreError, TacroError)
+
+
+def test_text_that_cannot_be_exported_is_refused_without_echoing_it(store):
+    for note in ["a\x00b", "x\ud800"]:
+        with pytest.raises(InputError) as err:
+            store.save_event(visit(1, note=f"{PLANTED} {note}"))
+        assert PLANTED not in str(err.value)
+    assert store.all_events() == []
+
+
+def test_io_error_loop_fail_the_nth_page_write(db):
+    """SQLite's I/O-error loop, with the file-size limit as the fault: the n-th 4 KiB page write fails
+    (n = 1, 2, ...); every save confirmed before it is still there, and the file stays sound."""
+    with Store.open(db) as s:
+        base = [s.save_event(visit(i, "base")) for i in range(3)]
+    confirmed_total = 0
+    for n in range(1, 25):
+        def child():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            limit = os.path.getsize(db) + n * 4096
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+            ok, message = [], ""
+            try:
+                with Store.open(db) as s:
+                    for i in range(200):
+                        ok.append(s.save_event(visit(i, PLANTED, note="x" * 1500)))
+            except StoreError as e:
+                message = str(e)
+            return ok, message
+
+        ok, message = in_child(child)
+        assert message and PLANTED not in message, n
+        confirmed_total += len(ok)
+        with Store.open(db) as s:
+            present = {e.line for e in s.all_events()}
+            assert set(base) | set(ok) <= present, n
+            assert s.integrity_check() == [], n
+    assert confirmed_total > 0
