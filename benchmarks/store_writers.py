@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  confirmed {ours['confirmed']}  stored {ours['stored']}  lost {len(ours['lost'])}  "
           f"errors {len(ours['errors'])}  integrity {ours['integrity']}  {ours['seconds']:.1f} s "
           f"({ours['confirmed'] / ours['seconds']:.0f} saves/s)")
-    print(f"baseline, deferred transactions (plain sqlite3, 5 s timeout):")
+    print("baseline, deferred transactions (plain sqlite3, 5 s timeout):")
     print(f"  confirmed {base['confirmed']}  errors {base['errors']}  {base['seconds']:.1f} s  {base['first_error']}")
     ok = not ours["lost"] and not ours["errors"] and ours["integrity"] == "ok" and ours["stored"] == 2 * n
     return 0 if ok else 1

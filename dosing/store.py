@@ -13,21 +13,17 @@ crash. Errors become `StoreError`s that say what happened, never with patient da
 """
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import math
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from dosing import units
-from dosing.columns import CANONICAL
 from dosing.errors import InputError, StoreError
-from dosing.models import Event, Patient, check_patient_id
+from dosing.models import Event, Patient
 from dosing.store_files import (
     UNCHANGED,
     create_file,
@@ -35,9 +31,22 @@ from dosing.store_files import (
     is_busy,
     make_folders,
     os_reason,
-    primary_code,
     private_umask,
     tighten_side_files,
+)
+from dosing.store_rows import (
+    CURRENT,
+    EVENT_COLUMNS,
+    QUANTITY_FIELDS,
+    SELECT,
+    entered_texts,
+    event_from_row,
+    event_row,
+    insert_event,
+    insert_patient,
+    load_events,
+    now,
+    patient_from_row,
 )
 from dosing.store_schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -48,14 +57,6 @@ BUSY_TIMEOUT_S = 10.0
 WRITE_ATTEMPTS = 3
 """Attempts at a write before the lock error is reported (so at most ~30 s of waiting)."""
 
-QUANTITY_FIELDS: dict[str, str] = dict(CANONICAL)  # field -> unit kind
-_TEXT_FIELDS = ("patient_id", "date", "event", "product", "note")
-_ENTERABLE = frozenset(QUANTITY_FIELDS) | frozenset(_TEXT_FIELDS)
-_EVENT_COLUMNS = ("id", "first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-                  *QUANTITY_FIELDS, "note", "saved_at")
-_SELECT = f"SELECT {', '.join('e.' + c for c in _EVENT_COLUMNS)} FROM event e"
-_CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
-
 
 def default_path() -> Path:
     """TACRO_DB if set, else tacro.db in the user's data folder (platformdirs)."""
@@ -65,10 +66,6 @@ def default_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("tacro")) / "tacro.db"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 class Store:
@@ -232,7 +229,7 @@ class Store:
         def work(c: sqlite3.Connection) -> None:
             if c.execute("SELECT 1 FROM patient WHERE patient_id = ?", (patient.patient_id,)).fetchone():
                 raise StoreError("a patient with this id is already in the store (id withheld). Nothing was saved.")
-            _insert_patient(c, patient)
+            insert_patient(c, patient)
 
         self._write(work, "could not add the patient")
 
@@ -243,12 +240,12 @@ class Store:
                             "WHERE patient_id = ?", (patient.patient_id,)).fetchone()
             if old is None:
                 raise StoreError("no patient with this id in the store (id withheld). Nothing was saved.")
-            now = _now()
+            stamp = now()
             c.execute("INSERT INTO patient_history (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at, "
-                      "replaced_at) VALUES (?, ?, ?, ?, ?)", (patient.patient_id, *old, now))
+                      "replaced_at) VALUES (?, ?, ?, ?, ?)", (patient.patient_id, *old, stamp))
             c.execute("UPDATE patient SET prior_cyclosporine_nephrotoxicity = ?, label = ?, saved_at = ? "
                       "WHERE patient_id = ?",
-                      (int(patient.prior_cyclosporine_nephrotoxicity), patient.label, now, patient.patient_id))
+                      (int(patient.prior_cyclosporine_nephrotoxicity), patient.label, stamp, patient.patient_id))
 
         self._write(work, "could not update the patient")
 
@@ -257,22 +254,22 @@ class Store:
         row = self._read(lambda c: c.execute(
             "SELECT patient_id, prior_cyclosporine_nephrotoxicity, label FROM patient WHERE patient_id = ?",
             (patient_id,)).fetchone())
-        return None if row is None else _patient(row)
+        return None if row is None else patient_from_row(row)
 
     def list_patients(self) -> list[Patient]:
         """Every patient, by id."""
         rows = self._read(lambda c: c.execute(
             "SELECT patient_id, prior_cyclosporine_nephrotoxicity, label FROM patient ORDER BY patient_id").fetchall())
-        return [_patient(r) for r in rows]
+        return [patient_from_row(r) for r in rows]
 
     # ----------------------------------------------------------------- events
 
     def save_event(self, event: Event, entered: dict[str, str] | None = None) -> int:
         """Save a new event (creating its patient if unknown); returns its id once it is durably saved."""
-        row = _event_row(event, entered)
+        row = event_row(event, entered)
 
         def work(c: sqlite3.Connection) -> int:
-            return _insert_event(c, row, source="entry")
+            return insert_event(c, row, source="entry")
 
         return self._write(work, "could not save the visit")
 
@@ -284,7 +281,7 @@ class Store:
         """
         if not isinstance(reason, str) or not reason.strip():
             raise InputError("reason", reason, "why the visit is being corrected (e.g. 'weight was typed in lb')")
-        row = _event_row(event, entered)
+        row = event_row(event, entered)
 
         def work(c: sqlite3.Connection) -> int:
             old = c.execute("SELECT id, first FROM event WHERE id = ?", (event_id,)).fetchone()
@@ -295,7 +292,7 @@ class Store:
                 raise StoreError(f"could not amend visit {event_id}: it was already amended (by version "
                                  f"{newer[0]}). Reload and amend the current version. Nothing was saved.")
             first = old[1] if old[1] is not None else old[0]
-            return _insert_event(c, row, source="amendment", first=first, amends=event_id, reason=reason.strip())
+            return insert_event(c, row, source="amendment", first=first, amends=event_id, reason=reason.strip())
 
         return self._write(work, "could not save the amendment")
 
@@ -304,24 +301,24 @@ class Store:
         if entered is not None and len(entered) != len(events):
             raise StoreError("could not import: the entered texts do not match the events one to one. "
                              "Nothing was saved.")
-        rows = [_event_row(e, entered[i] if entered is not None else None) for i, e in enumerate(events)]
+        rows = [event_row(e, entered[i] if entered is not None else None) for i, e in enumerate(events)]
 
         def work(c: sqlite3.Connection) -> int:
-            batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), _now())).lastrowid
+            batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
             for row in rows:
-                _insert_event(c, row, source="import", batch=batch)
+                insert_event(c, row, source="import", batch=batch)
             return len(rows)
 
         return self._write(work, "could not import the visits", "None of them was saved.")
 
     def events(self, patient_id: str) -> list[Event]:
         """A patient's current events (latest versions), by date; Event.line is the event id."""
-        return self._read(lambda c: _load(c, f"{_SELECT} WHERE e.patient_id = ? AND {_CURRENT} "
+        return self._read(lambda c: load_events(c, f"{SELECT} WHERE e.patient_id = ? AND {CURRENT} "
                                              "ORDER BY e.date, e.id", (patient_id,)))
 
     def all_events(self) -> list[Event]:
         """Every patient's current events, by patient then date."""
-        return self._read(lambda c: _load(c, f"{_SELECT} WHERE {_CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
+        return self._read(lambda c: load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
 
     def event_versions(self, event_id: int) -> list[dict[str, Any]]:
         """Every version of the event that `event_id` belongs to, oldest first.
@@ -336,12 +333,12 @@ class Store:
             if found is None:
                 raise StoreError(f"there is no visit {event_id} in the store")
             first = found[1] if found[1] is not None else found[0]
-            rows = c.execute(f"{_SELECT} WHERE e.id = ? OR e.first = ? ORDER BY e.id", (first, first)).fetchall()
-            entered = _entered(c, [r[0] for r in rows])
+            rows = c.execute(f"{SELECT} WHERE e.id = ? OR e.first = ? ORDER BY e.id", (first, first)).fetchall()
+            entered = entered_texts(c, [r[0] for r in rows])
             successor = {r[2]: r[0] for r in rows if r[2] is not None}
             out = []
             for n, r in enumerate(rows, start=1):
-                rec = dict(zip(_EVENT_COLUMNS, r))
+                rec = dict(zip(EVENT_COLUMNS, r))
                 out.append({
                     "id": rec["id"], "version": n, "current": rec["id"] not in successor,
                     "amends": rec["amends"], "superseded_by": successor.get(rec["id"]), "reason": rec["reason"],
@@ -351,7 +348,7 @@ class Store:
                     "stored": {f: {"value": rec[f], "unit": units.KINDS[k].display}
                                for f, k in QUANTITY_FIELDS.items() if rec[f] is not None},
                     "entered": {f: e[0] for f, e in entered.get(rec["id"], {}).items()},
-                    "visit": _event(r, entered.get(rec["id"], {})),
+                    "visit": event_from_row(r, entered.get(rec["id"], {})),
                 })
             return out
 
@@ -393,151 +390,3 @@ def _constraint(e: sqlite3.IntegrityError) -> str:
     # SQLite's constraint messages name tables and columns, never values.
     text = str(e).split(":")[0]
     return text if len(text) < 80 else "constraint failed"
-
-
-def _patient(row: tuple) -> Patient:
-    return Patient.model_construct(patient_id=row[0], prior_cyclosporine_nephrotoxicity=bool(row[1]), label=row[2])
-
-
-def _insert_patient(c: sqlite3.Connection, patient: Patient) -> None:
-    c.execute("INSERT INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
-              "VALUES (?, ?, ?, ?)",
-              (patient.patient_id, int(patient.prior_cyclosporine_nephrotoxicity), patient.label, _now()))
-
-
-def _event_row(event: Event, entered: dict[str, str] | None) -> dict[str, Any]:
-    """The values to store for an event: canonical columns and the entered text of each field."""
-    if not isinstance(event, Event):
-        raise StoreError("could not save: expected a validated Event")
-    row: dict[str, Any] = {
-        "patient_id": check_patient_id(event.patient_id), "date": event.date.isoformat(), "event": event.event,
-        "product": event.product, "note": event.note,
-    }
-    for field in ("patient_id", "note", "product"):
-        _check_text(field, row[field])
-    typed: dict[str, tuple[str, float | None, str | None]] = {}
-    entered = dict(entered or {})
-    unknown = set(entered) - _ENTERABLE
-    if unknown:
-        raise StoreError(f"could not save: 'entered' names fields that events do not have: {sorted(unknown)}")
-    for field, kind in QUANTITY_FIELDS.items():
-        q = getattr(event, field)
-        if q is None:
-            row[field] = None
-            if entered.get(field, "").strip():
-                raise InputError(field, entered[field], "no entered text for a field left empty")
-            entered.pop(field, None)
-            continue
-        unit, shown, factor = _unit(q, kind, field)
-        magnitude = float(q.magnitude)
-        value = magnitude * factor  # exactly units.to_canonical(q, kind)
-        if not math.isfinite(value):
-            raise InputError(field, f"{magnitude} {shown}", "a finite number")
-        row[field] = value
-        text = entered.pop(field, None)
-        if text is None:
-            text = f"{_number(magnitude)} {shown}"
-        elif not _same(units.to_canonical(units.parse(text, kind, field), kind), value):
-            raise InputError(field, text, f"entered text that matches the saved value {units.format_quantity(q)}")
-        typed[field] = (text, magnitude, unit)
-    for field, text in entered.items():
-        if not isinstance(text, str):
-            raise InputError(field, text, "the text as it was typed")
-        _check_text(field, text)
-        typed[field] = (text, None, None)
-    row["entered"] = typed
-    return row
-
-
-def _check_text(field: str, text: str | None) -> None:
-    """Text that can be stored and exported as UTF-8 CSV: no NUL character, no lone surrogate."""
-    if text is None:
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(field, text, "text without unpaired surrogate characters") from None
-    if "\x00" in text:
-        raise InputError(field, text, "text without NUL characters")
-
-
-def _unit(q: Any, kind: str, field: str) -> tuple[str, str, float]:
-    """(pint unit string, unit as shown, factor to canonical) for q's unit: pint's formatting is slow,
-    so it runs once per distinct unit, not once per value."""
-    if not isinstance(q, units.Quantity):
-        units.require(q, kind, field)  # raises: a bare number
-    return _unit_of(q.units, kind, field)
-
-
-@functools.lru_cache(maxsize=256)
-def _unit_of(unit: Any, kind: str, field: str) -> tuple[str, str, float]:
-    q = units.require(units.Q_(1.0, unit), kind, field)
-    return str(unit), units.unit_text(q), units.to_canonical(q, kind)
-
-
-@functools.lru_cache(maxsize=256)
-def _pint_unit(unit: str) -> Any:
-    return units.ureg.Unit(unit)
-
-
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
-
-
-def _number(x: float) -> str:
-    """The shortest text that reads back as exactly x, without a trailing '.0'."""
-    s = repr(x)
-    return s[:-2] if s.endswith(".0") else s
-
-
-def _insert_event(c: sqlite3.Connection, row: dict[str, Any], *, source: str, first: int | None = None,
-                  amends: int | None = None, reason: str | None = None, batch: int | None = None) -> int:
-    c.execute("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
-              "VALUES (?, 0, '', ?)", (row["patient_id"], _now()))
-    cols = ["first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-            *QUANTITY_FIELDS, "note", "saved_at"]
-    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-1]), _now()]
-    event_id = c.execute(f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                         values).lastrowid
-    c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
-                  [(event_id, f, *t) for f, t in row["entered"].items()])
-    return int(event_id)
-
-
-def _entered(c: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict[str, tuple[str, float | None, str | None]]]:
-    out: dict[int, dict[str, tuple[str, float | None, str | None]]] = {}
-    ids = list(ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for event_id, field, text, value, unit in c.execute(
-                f"SELECT event_id, field, text, value, unit FROM entered WHERE event_id IN "
-                f"({', '.join('?' * len(chunk))})", chunk):
-            out.setdefault(event_id, {})[field] = (text, value, unit)
-    return out
-
-
-def _load(c: sqlite3.Connection, sql: str, params: tuple) -> list[Event]:
-    rows = c.execute(sql, params).fetchall()
-    entered = _entered(c, [r[0] for r in rows])
-    return [_event(r, entered.get(r[0], {})) for r in rows]
-
-
-def _event(r: tuple, entered: dict[str, tuple[str, float | None, str | None]]) -> Event:
-    """An Event as saved, each quantity in the unit it was entered in (not re-validated: the
-    profile or today's date may have changed since, and a saved visit must always read back)."""
-    rec = dict(zip(_EVENT_COLUMNS, r))
-    data: dict[str, Any] = {
-        "patient_id": rec["patient_id"], "date": dt.date.fromisoformat(rec["date"]), "event": rec["event"],
-        "product": rec["product"], "note": rec["note"], "line": rec["id"],
-    }
-    for field, kind in QUANTITY_FIELDS.items():
-        value = rec[field]
-        if value is None:
-            data[field] = None
-            continue
-        typed = entered.get(field)
-        if typed is not None and typed[1] is not None and typed[2]:
-            data[field] = units.Q_(typed[1], _pint_unit(typed[2]))
-        else:
-            data[field] = units.Q_(value, _pint_unit(units.KINDS[kind].canonical))
-    return Event.model_construct(**data)

@@ -2,7 +2,6 @@
 refusal of files that are not tacro stores, and faults (disk full, read-only, locked) as plain messages."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import resource
 import shutil
