@@ -29,6 +29,8 @@ def dose_jump(before: DoseInForce | None, after: DoseInForce | None, profile: Pr
     if ratio < limit * (1 - EPS) and ratio > (1 / limit) * (1 + EPS):
         return None
     shown = f"{units.format_number(ratio)} times" if ratio >= 1 else f"1/{units.format_number(1 / ratio, 1)} of"
+    n = units.format_number(limit)
+    v = profile.values["confirm_dose_ratio"]
     return (f"The new dose {new} is {shown} the dose in force since {before.since.isoformat()} ({old}). "
-            f"A change of {units.format_number(limit)}-fold or more is asked to be confirmed, as tenfold slips "
-            f"(0.5 mg / 5 mg) happen ({profile.basis('confirm_dose_ratio')}).")
+            f"A dose {n} times or more, or 1/{n} or less, of the one in force is confirmed before it is saved: "
+            f"tenfold slips (0.5 mg / 5 mg) happen. Basis: {v.source} ({v.kind})")

@@ -284,7 +284,7 @@ async def test_a_tenfold_dose_change_asks_for_confirmation_and_refusing_keeps_th
         assert isinstance(app.screen, ConfirmScreen)
         question = str(app.screen.query_one("#dialog-message").render())
         assert f"is {shown} the dose in force since 2026-11-02 (7 mg/day)" in question
-        assert "confirm_dose_ratio" not in question and "5 (interpretation" in question
+        assert "A dose 5 times or more, or 1/5 or less" in question and "ISMP" in question
         await pilot.press("n")
         assert isinstance(app.screen, VisitScreen)
         assert app.screen.query_one("#dose", Input).value == dose
@@ -381,7 +381,7 @@ async def test_the_calculator_gives_a_regimen_and_an_adjustment_with_its_caveats
         await type_into(pilot, "adj-trough", "20.2 ng/mL")
         await type_into(pilot, "adj-target", "10 ng/mL")
         result = str(app.screen.query_one("#adjust-result").render())
-        assert "Steady state" in result and "[decrease]" in result
+        assert "Steady state" in result and "suggested: 1.5 mg every 12 h" in result and "decrease" in result
         await type_into(pilot, "adj-target", "40 ng/mL")
         assert "a target within the profile's range" in message(app, "adj-target")
 

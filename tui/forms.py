@@ -33,12 +33,12 @@ class FieldSpec:
 VISIT_FIELDS = (
     FieldSpec("date", "Date", "2026-11-22", required=True),
     FieldSpec("weight", "Weight", "70 kg or 154 lb"),
-    FieldSpec("dose", "Daily dose", "7 mg/day or 0.1 mg/kg/day"),
+    FieldSpec("dose", "Daily dose", "7 mg/day, 0.1 mg/kg/day"),
     FieldSpec("trough", "Trough (12 h)", "20.2 ng/mL or 25 nmol/L"),
     FieldSpec("hours_post_dose", "Hours after dose", "12 h"),
     FieldSpec("creatinine", "Creatinine", "92 umol/L or 1.04 mg/dL"),
     FieldSpec("bp", "Blood pressure", "160/100 mmHg"),
-    FieldSpec("note", "Note", "free text, never interpreted"),
+    FieldSpec("note", "Note", "free text"),
 )
 
 PATIENT_FIELDS = (

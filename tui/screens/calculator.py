@@ -14,6 +14,7 @@ from dosing.errors import InputError, TacroError
 from dosing.models import Finding
 from tui.forms import FieldSpec, hint
 from tui.widgets.field import Form, FormField
+from tui.widgets.results import adjustment_text, regimen_text
 
 # form field -> (unit kind, the field name the core's errors use)
 FIELDS = {
@@ -23,7 +24,7 @@ FIELDS = {
 }
 REGIMEN_FIELDS = (FieldSpec("reg-weight", "Weight", "70 kg or 154 lb", required=True),
                   FieldSpec("reg-rate", "Dose per kg", "0.1 mg/kg/day (blank: paper's start)"))
-ADJUST_FIELDS = (FieldSpec("adj-dose", "Current daily dose", "7 mg/day", required=True),
+ADJUST_FIELDS = (FieldSpec("adj-dose", "Daily dose now", "7 mg/day", required=True),
                  FieldSpec("adj-trough", "Measured trough", "20.2 ng/mL", required=True),
                  FieldSpec("adj-target", "Target trough", "10 ng/mL", required=True),
                  FieldSpec("adj-weight", "Weight", "optional: mg/kg/day and dose limits"))
@@ -137,7 +138,6 @@ class CalculatorScreen(Screen):
 
     def _regimen(self) -> None:
         from dosing.regimen import regimen, suggest_start
-        from dosing.render import regimen_text
 
         result = self.query_one("#regimen-result", Static)
         weight, rate = self._q("reg-weight"), self._q("reg-rate")
@@ -155,11 +155,10 @@ class CalculatorScreen(Screen):
         except TacroError as e:
             result.update(Text(f"No result: {e.message}"))
             return
-        result.update(Text(regimen_text(reg)))
+        result.update(regimen_text(reg))
 
     def _adjust(self) -> None:
         from dosing.adjust import adjust
-        from dosing.render import adjustment_text
 
         result = self.query_one("#adjust-result", Static)
         dose, trough, target = self._q("adj-dose"), self._q("adj-trough"), self._q("adj-target")
@@ -179,4 +178,4 @@ class CalculatorScreen(Screen):
         except TacroError as e:
             result.update(Text(f"No result: {e.message}"))
             return
-        result.update(Text(adjustment_text(adj)))
+        result.update(adjustment_text(adj))

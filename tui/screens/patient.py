@@ -14,7 +14,7 @@ from dosing.errors import TacroError
 from dosing.models import Event
 from dosing.profile import SEVERITY_RANK
 from tui.clinic import PatientView
-from tui.widgets.findings import due_text, findings_text
+from tui.widgets.results import due_text, findings_text
 from tui.widgets.plot import Chart, Line, Point, Series, TimePlot
 
 HISTORY_COLUMNS = (("id", "#"), ("date", "Date"), ("event", "Event"), ("findings", "Findings"),
@@ -46,10 +46,11 @@ class PatientScreen(Screen):
         yield Static("", id="patient-title")
         with TabbedContent(initial="summary"):
             with TabPane("Summary", id="summary"):
+                # the checks due are short and always shown in full; the findings follow and may scroll
                 with VerticalScroll():
                     yield Static("", id="regimen")
-                    yield Static("", id="latest")
                     yield Static("", id="due")
+                    yield Static("", id="latest")
             with TabPane("History", id="history"):
                 yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="history-detail")
@@ -98,13 +99,10 @@ class PatientScreen(Screen):
         if dose is None:
             out.append("  none recorded: log a 'start' visit with the dose prescribed\n", style="dim")
             return out
-        amount = dose.daily_dose or dose.rate
-        out.append(f"  {dose.product}: {amount} since {dose.since.isoformat()}")
-        if dose.rate is not None and dose.daily_dose is not None:
-            out.append(f" = {dose.rate}")
-        if dose.weight is not None:
-            out.append(f" on {dose.weight} ({dose.weight_date.isoformat()})")
-        out.append("\n")
+        out.append(f"  {dose.daily_dose or dose.rate}", style="bold")
+        out.append(f" since {dose.since.isoformat()} ({dose.product})\n")
+        if dose.rate is not None and dose.daily_dose is not None and dose.weight is not None:
+            out.append(f"  {dose.rate} on {dose.weight} (weighed {dose.weight_date.isoformat()})\n")
         try:
             reg = self.app.clinic.regimen_in_force(dose)
         except TacroError as e:
@@ -114,8 +112,7 @@ class PatientScreen(Screen):
             out.append("  capsules and mg/kg/day need a weight on record\n", style="dim")
             return out
         caps = " + ".join(str(c) for c in reg.capsules)
-        out.append(f"  each dose: {reg.dose} every {reg.interval} ({caps}); {reg.daily_dose}, "
-                   f"about {reg.given_rate} given\n")
+        out.append(f"  {reg.dose} every {reg.interval} ({caps}); about {reg.given_rate} given\n")
         if dose.daily_dose is not None and abs(reg.daily_dose.value - dose.daily_dose.value) > 1e-9:
             out.append(f"  the recorded {dose.daily_dose} is not a whole number of units: the nearest the "
                        f"{reg.product_title} make is shown\n", style="yellow")
@@ -132,7 +129,7 @@ class PatientScreen(Screen):
         if step is None:
             out.append("  no visits recorded\n", style="dim")
             return out
-        out.append_text(findings_text(step["findings"], "no findings at this event"))
+        out.append_text(findings_text(step["findings"], "no findings at this event", inputs=False))
         rise = step.get("creatinine_rise")
         if rise is not None:
             assumed = " (baseline assumed: no creatinine before the start)" if rise["assumed"] else ""

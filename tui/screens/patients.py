@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.clinic import PatientRow
-from tui.widgets.findings import STREAM_SHORT
+from tui.widgets.results import STREAM_SHORT
 
 COLUMNS = (("patient", "Patient"), ("label", "Label"), ("dose", "Dose in force"), ("next", "Next check"),
            ("due", "Due by"), ("mark", ""))

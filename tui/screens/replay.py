@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from dosing.errors import TacroError
-from tui.widgets.findings import findings_text
+from tui.widgets.results import findings_text
 
 
 class ReplayScreen(Screen):
@@ -90,7 +90,7 @@ class ReplayScreen(Screen):
             out.append("Regimen in force  ", style="bold")
             out.append(f"{s.regimen}\n")
         if s.creatinine:
-            out.append("Creatinine  ", style="bold")
+            out.append("Computed  ", style="bold")
             out.append(f"{s.creatinine}\n")
         out.append("Tool's findings\n", style="bold")
         out.append_text(findings_text(s.findings))
