@@ -289,7 +289,9 @@ class FindingTable:
         for hits in self.hits:
             msg = MESSAGES[hits.rule]
             sev, src = p.severity(hits.rule), p.source(hits.rule)
-            basis_fn = BASIS.get(hits.rule, _default_basis)
+            basis_fn = BASIS.get(hits.rule)
+            if basis_fn is None:
+                basis_fn = functools.partial(_default_basis, measured=_measured(h, hits.rows))
             order = RULE_ORDER.get(hits.rule, 99)
             # Whole columns to Python lists once per rule, not a numpy scalar per finding.
             extra = {k: a.tolist() for k, a in hits.extra.items()}
@@ -335,12 +337,21 @@ _BASIS_UNITS = {"trough": "ng/mL", "hours_post_dose": "h", "creatinine": "µmol/
                 "weight": "kg"}
 
 
-def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict) -> dict[str, str]:
+def _measured(h: History, rows: np.ndarray) -> tuple[list[str], dict[str, list[float]]]:
+    """For the hit rows at once: their dates as text, and each measured column as Python floats."""
+    return [_iso(d) for d in h.day[rows].tolist()], {name: h.v[name][rows].tolist() for name in _BASIS_UNITS}
+
+
+def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict,
+                   measured: tuple[list[str], dict[str, list[float]]] | None = None) -> dict[str, str]:
     """The inputs a finding rests on: the measured values of its row, with the date."""
-    when = _iso(int(h.day[row]))
+    if measured is None:
+        measured, j = _measured(h, np.array([row])), 0
+    whens, values = measured
+    when = whens[j]
     basis: dict[str, str] = {}
     for name, unit in _BASIS_UNITS.items():
-        x = float(h.v[name][row])
+        x = values[name][j]
         if math.isfinite(x):
             basis[name] = f"{_fmt(x, 3)} {unit} on {when}"
     if hits.rule == "CREATININE_RISE":
