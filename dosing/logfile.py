@@ -98,7 +98,8 @@ class LogRead:
 
 
 def read_log(path: str | Path, profile: Profile | None = None, as_of: dt.date | None = None) -> LogRead:
-    """Read a monitoring log (CSV, or .xlsx by suffix) strictly; rows dated after `as_of` (default today) are invalid."""
+    """Read a monitoring log (CSV, or .xlsx by suffix) strictly; rows dated after `as_of` (default today) are
+    invalid."""
     profile = profile or default_profile()
     as_of = as_of or clock.today()
     path = Path(path)
@@ -553,18 +554,24 @@ def _number_problem(text: str, unit: str, example: str, number: str) -> tuple[fl
     return math.nan, f"a plain number in {unit} (the unit is in the header), e.g. '{number}'"
 
 
-def _per_unique(cells: np.ndarray, fn, sort: bool = False):
-    """Apply fn once per distinct cell text: (codes, list of fn results)."""
+def _per_unique(cells: np.ndarray, fn, sort: bool = False, keep: list | None = None):
+    """Apply fn once per distinct cell text: (codes, list of fn results); `keep` receives the texts."""
     n = len(cells)
-    if not sort and n:
+    # A mostly empty column (dose, weight, event) hashes only its filled cells; a sample decides cheaply.
+    if not sort and n and (cells[:: max(1, n // 512)] == "").mean() > 0.5:
         blank = cells == ""
-        if 2 * int(blank.sum()) > n:  # a mostly empty column: hash only the filled cells
+        if 2 * int(blank.sum()) > n:
             filled = np.flatnonzero(~blank)
             sub, uniques = pd.factorize(cells[filled])
             codes = np.full(n, len(uniques), dtype=np.intp)
             codes[filled] = sub
-            return codes, [fn(u) for u in [*uniques, ""]]
+            uniques = [*uniques, ""]
+            if keep is not None:
+                keep.extend(uniques)
+            return codes, [fn(u) for u in uniques]
     codes, uniques = pd.factorize(cells, sort=sort)
+    if keep is not None:
+        keep.extend(uniques)
     return codes, [fn(u) for u in uniques]
 
 
@@ -584,7 +591,8 @@ def _validate(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
 
     # patient_id: kept exactly; the model's own check per distinct id.
     pid_cells = cells["patient_id"]
-    pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True)
+    pid_texts: list[str] = []
+    pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts)
     note("patient_id", pid_codes, [e for _, e in pid_res])
     pid_ok = ~np.array([e is not None for _, e in pid_res], dtype=bool)[pid_codes] if n else np.zeros(0, bool)
 
@@ -598,11 +606,12 @@ def _validate(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
     day = np.array([d for d, _ in d_res], dtype=np.int64)[d_codes] if n else np.zeros(0, np.int64)
     date_ok = ~np.array([e is not None for _, e in d_res], dtype=bool)[d_codes] if n else np.zeros(0, bool)
 
-    # A repeated header row: its patient_id and date cells are the header's own.
-    if n:
-        rep = (pid_cells == h.cells[h.positions["patient_id"]]) & (cells["date"] == h.cells[h.positions["date"]])
-    else:
-        rep = np.zeros(0, dtype=bool)
+    # A repeated header row: its patient_id and date cells are the header's own (compared once per distinct text).
+    rep = np.zeros(n, dtype=bool)
+    pid_name, date_name = h.cells[h.positions["patient_id"]], h.cells[h.positions["date"]]
+    pid_is_name = np.array([u == pid_name for u in pid_texts] or [False])
+    if pid_is_name.any():
+        rep = pid_is_name[pid_codes] & (cells["date"] == date_name)
 
     event = np.zeros(n, dtype=np.int8)
     if "event" in cells:
@@ -673,7 +682,8 @@ def _validate(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         with np.errstate(invalid="ignore"):
             flag(s_has & d_has & (values["dbp"] >= values["sbp"]), "dbp", "a diastolic pressure below the systolic")
     no_dose = ~has_dose & ~has_rate
-    flag((event == EVENT_CODES["start"]) & no_dose, "dose", "a dose on a start event (mg/day, or mg/kg/day with a weight)")
+    flag((event == EVENT_CODES["start"]) & no_dose, "dose",
+         "a dose on a start event (mg/day, or mg/kg/day with a weight)")
     flag((event == EVENT_CODES["dose_change"]) & no_dose, "dose", "the new dose on a dose_change event")
     flag(has("hours_post_dose") & ~has("trough"), "hours_post_dose", "a trough to go with it")
 

@@ -187,7 +187,8 @@ def table_text(result, profile: Profile, as_of: dt.date) -> str:
     pid_w = min(max(len("PATIENT"), *(len(r["patient_id"]) for r in recs)), 24)
     rule_w = max(len(r["rule"]) for r in recs)
     line_w = max(len("LINE"), *(len(str(r["line"])) for r in recs))
-    lines = [head, f"{'LINE':>{line_w}}  {'PATIENT':<{pid_w}}  {'DATE':<10}  {'SEVERITY':<8}  {'RULE':<{rule_w}}  MESSAGE"]
+    title = f"{'LINE':>{line_w}}  {'PATIENT':<{pid_w}}  {'DATE':<10}  {'SEVERITY':<8}  {'RULE':<{rule_w}}  MESSAGE"
+    lines = [head, title]
     for r in recs:
         pid = r["patient_id"] if len(r["patient_id"]) <= pid_w else r["patient_id"][:pid_w - 1] + "…"
         lines.append(f"{r['line']:>{line_w}}  {pid:<{pid_w}}  {r['date'] or '':<10}  {r['severity']:<8}  "
