@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from dosing import rules
@@ -123,7 +124,14 @@ def _jsonable(r: dict) -> dict:
 
 
 def _padded_ids(cols: EventColumns) -> int:
+    """How many distinct patient ids have leading or trailing blanks (kept exactly, so worth a warning)."""
     if not len(cols):
         return 0
-    ids = pd.unique(cols.patient)
+    codes = cols.patient_code
+    if codes is None:
+        ids = pd.unique(cols.patient)
+    else:  # one row per distinct code, without hashing a million strings again
+        first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+        ids = cols.patient[first[first >= 0]]
     return sum(1 for p in ids if p != p.strip())
