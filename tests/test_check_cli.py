@@ -320,8 +320,8 @@ def test_db_that_does_not_exist_is_not_created(tmp_path, capsys):
 def test_ids_with_blanks_are_kept_apart_and_counted_without_naming_them(tmp_path, capsys):
     log = tmp_path / "log.csv"
     log.write_text("patient_id,date,event,dose,weight,trough\n"
-                   "A1,2026-04-01,start,7,70,30\n"
-                   "A1 ,2026-04-01,start,7,70,30\n", encoding="utf-8")
+                   "Q7,2026-04-01,start,7,70,30\n"
+                   "Q7 ,2026-04-01,start,7,70,30\n", encoding="utf-8")
     code, out, err = run(capsys, log, "--format", "json", "--as-of", "2026-04-05")
-    assert [f["patient_id"] for f in json.loads(out)["findings"]] == ["A1", "A1 "]
-    assert "1 patient id(s) have leading or trailing blanks" in err and "A1" not in err.replace("'A1'", "")
+    assert [f["patient_id"] for f in json.loads(out)["findings"]] == ["Q7", "Q7 "]
+    assert "1 patient id(s) have leading or trailing blanks" in err and "Q7" not in err
