@@ -104,3 +104,9 @@ def test_the_forms_and_clinic_layers_load_no_textual():
             "print(' '.join(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_an_empty_visit_is_not_saved(profile):
+    result = forms.read_visit({"date": "2026-11-20", "weight": " "}, "P-1", "visit", None, profile, TODAY)
+    assert not result.ok and "Nothing to save" in result.errors["form"]
+    assert forms.read_visit({"date": "2026-11-20"}, "P-1", "stop", None, profile, TODAY).ok  # a stop needs no value

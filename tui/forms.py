@@ -50,6 +50,8 @@ PATIENT_FIELDS = (
     FieldSpec("bp", "Baseline BP", "160/100 mmHg", required=True),
 )
 
+_MEASURED = ("weight", "dose", "dose_rate", "trough", "hours_post_dose", "creatinine", "sbp", "dbp")
+
 # core field -> form field
 _FORM_FIELD = {"sbp": "bp", "dbp": "bp", "dose_rate": "dose"}
 _DOSE_ALTERNATIVE = "; or a dose per kilogram, e.g. '0.1 mg/kg/day'"
@@ -164,6 +166,9 @@ def read_visit(texts: dict[str, str], patient_id: str, kind: str, product: str |
     """The visit form as an Event, or the core's message beside each field it refuses."""
     result = FormResult()
     data = _event_data(texts, patient_id, kind, product, result.errors, result.entered)
+    if kind == "visit" and not any(k in data for k in (*_MEASURED, "note")) and not result.errors:
+        result.errors["form"] = "Nothing to save: type at least one value (a blank field was not measured)."
+        return result
     if line is not None:
         data["line"] = line
     try:

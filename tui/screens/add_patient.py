@@ -17,6 +17,7 @@ from tui.widgets.field import Form, FormField
 class AddPatientScreen(Screen[str | None]):
     """Patient id, label, prior cyclosporine nephrotoxicity, and the baseline visit; dismisses with the id."""
 
+    AUTO_FOCUS = "#patient_id"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
@@ -39,9 +40,6 @@ class AddPatientScreen(Screen[str | None]):
                 yield Button("Save  ctrl+s", id="save", variant="primary", compact=True)
                 yield Button("Cancel  esc", id="cancel", compact=True)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#patient_id").focus()
 
     def _pid(self) -> str:
         return self.query_one("#field-patient_id", FormField).text

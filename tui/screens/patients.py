@@ -68,6 +68,7 @@ class PatientListScreen(Screen):
             self.rows[p.patient_id] = self.app.clinic.row(p)
             self._update(p.patient_id)
             await asyncio.sleep(0)
+        self._fill()  # once more with every row known: DataTable sizes columns reliably when rows are added
         if total:
             overdue = sum(1 for r in self.rows.values() if r and r.overdue)
             status.update(Text(f"{total} patients; {overdue} with a check overdue (as of "
@@ -78,12 +79,18 @@ class PatientListScreen(Screen):
         return not q or q in patient.patient_id.lower() or q in patient.label.lower()
 
     def _fill(self) -> None:
+        """(Re)build the rows that match the search, keeping the highlighted patient highlighted."""
         table = self.query_one("#patients", DataTable)
         query = self.query_one("#search", Input).value
+        current = None
+        if table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
         for p in self.patients:
             if self._matches(p, query):
                 table.add_row(*self._cells(p.patient_id), key=p.patient_id)
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
 
     def _cells(self, pid: str) -> list:
         patient = next(p for p in self.patients if p.patient_id == pid)
@@ -106,7 +113,7 @@ class PatientListScreen(Screen):
         if pid not in table.rows:
             return
         for (key, _), value in zip(COLUMNS, self._cells(pid)):
-            table.update_cell(pid, key, value, update_width=True)
+            table.update_cell(pid, key, value)
 
     @on(Input.Changed, "#search")
     def _search(self) -> None:

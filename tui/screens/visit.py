@@ -29,6 +29,7 @@ class VisitScreen(Screen[int | None]):
         super().__init__()
         self.patient_id = patient_id
         self.amend = amend
+        self.AUTO_FOCUS = "#weight" if amend is None else "#date"
         self._prefill: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -72,7 +73,6 @@ class VisitScreen(Screen[int | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#weight" if self.amend is None else "#date", Input).focus()
         for f in self.query(FormField):
             if f.text:
                 f.check()
@@ -112,8 +112,10 @@ class VisitScreen(Screen[int | None]):
                    forms.hint(f.spec.name, f.text))
         if result.errors:
             unplaced = [m for k, m in result.errors.items() if not self.query(f"#field-{k}")]
-            self._status("Not saved: " + (" ".join(unplaced) + " " if unplaced else "")
-                         + f"{len(result.errors)} field(s) need attention; everything typed is kept.")
+            placed = len(result.errors) - len(unplaced)
+            self._status(" ".join(["Not saved:", *unplaced]
+                                  + ([f"{placed} field(s) need attention;"] if placed else [])
+                                  + ["everything typed is kept."]))
             self._focus(next(iter(result.errors)))
             return
         try:
