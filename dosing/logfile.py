@@ -103,6 +103,8 @@ def read_log(path: str | Path, profile: Profile | None = None, as_of: dt.date | 
     profile = profile or default_profile()
     as_of = as_of or clock.today()
     path = Path(path)
+    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+        raise LogFormatError(f"{path.name}: tacro reads CSV (UTF-8) and .xlsx workbooks; save the log as one of them")
     if path.suffix.lower() in XLSX_SUFFIXES:
         table = _read_xlsx(path)
     else:
@@ -443,6 +445,9 @@ def _csv_records(lines: list[str]):
             except StopIteration:
                 return
             except csv.Error as e:
+                if "field larger than field limit" in str(e):
+                    yield start, [], f"fields of at most {csv.field_size_limit():,} characters"
+                    continue
                 if feed.pos - start > 1 or "unexpected end of data" in str(e):
                     # The record ran past its line: a quote opened here and never closed properly.
                     yield start, [], UNMATCHED_QUOTE

@@ -289,3 +289,16 @@ def test_xlsx_cells_become_text_as_a_person_sees_them(tmp_path):
     assert log.columns.patient.tolist() == ["0012", "12"] and log.columns.line.tolist() == [2, 3]
     assert log.raw["date"].tolist() == ["2026-01-01", "2026-01-10"] and log.columns["trough"][1] == 8.5
     assert problems(log) == [(5, "")]  # an extra cell beyond the header
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+def test_other_spreadsheet_formats_are_refused_by_name(tmp_path, suffix):
+    with pytest.raises(LogFormatError, match="CSV .* and .xlsx"):
+        read(tmp_path, b"\xd0\xcf\x11\xe0", f"log{suffix}")
+
+
+def test_a_giant_quoted_field_refuses_its_row_only(tmp_path):
+    giant = "x" * 200_000
+    log = read(tmp_path, f'{H}\n{GOOD}\np1,2026-01-10,,,8.5,82,125,82,"{giant}"\n{GOOD2}\n')
+    assert problems(log) == [(3, "")] and "at most" in log.invalid[0].expected
+    assert log.columns.line.tolist() == [2, 4]

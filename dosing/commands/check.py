@@ -102,9 +102,9 @@ def _as_of(text: str | None) -> dt.date:
 def _store_events(path: Path):
     from dosing.store import Store
 
-    if not path.exists():  # Store.open would create an empty store: a check never creates one
+    if not path.exists():  # a check never creates a store
         raise TacroError(f"no store at {path}")
-    with Store.open(path) as store:
+    with Store.open(path, create=False) as store:
         return store.all_events()
 
 
