@@ -58,8 +58,16 @@ def check_log(log: LogRead, profile: Profile, as_of: dt.date) -> CheckResult:
 
 
 def check_events(events, profile: Profile, as_of: dt.date) -> CheckResult:
-    """Check validated Event models (e.g. the store's `all_events()`)."""
-    return check_columns(from_events(events), profile, as_of)
+    """Check validated Event models (e.g. the store's `all_events()`).
+
+    As for a log, an event dated after `as_of` is not checked but reported as
+    INPUT_INVALID (its line is the event's `line`, for the store its id).
+    """
+    later = [e for e in events if e.date > as_of]
+    invalid = [InvalidCell(e.line or 0, "date", e.date.isoformat(),
+                           f"a date on or before today ({as_of.isoformat()})", e.patient_id, None) for e in later]
+    kept = [e for e in events if e.date <= as_of]
+    return check_columns(from_events(kept), profile, as_of, invalid)
 
 
 def check_columns(cols: EventColumns, profile: Profile, as_of: dt.date,

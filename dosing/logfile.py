@@ -366,6 +366,7 @@ def _split_with_csv_module(data: bytes) -> Table:
         lines.append(s)
         line_no.append(i)
     header: Header | None = None
+    header_line = 0
     rows: list[list[str]] = []
     row_lines: list[int] = []
     seen = 0
@@ -380,7 +381,7 @@ def _split_with_csv_module(data: bytes) -> Table:
                                      f"{bad_before_header[earlier[0]]}")
             if error is not None:
                 raise LogFormatError(f"line {lno} (the header): expected {error}")
-            header = parse_header(row)
+            header, header_line = parse_header(row), lno
             continue
         if error is None and _blank_record(row):
             continue
@@ -397,7 +398,6 @@ def _split_with_csv_module(data: bytes) -> Table:
             k = min(bad_before_header)
             raise LogFormatError(f"line {k} (before or at the header): expected {bad_before_header[k]}")
         raise LogFormatError("the log is empty: the first line must be a header naming patient_id and date")
-    header_line = _header_line(lines, line_no, header)
     for k, why in bad_before_header.items():
         if k > header_line:
             seen += 1
@@ -409,13 +409,6 @@ def _split_with_csv_module(data: bytes) -> Table:
         col[:] = [r[pos] for r in rows]
         cells[f] = col
     return Table(header, np.asarray(row_lines, dtype=np.int64), cells, invalid, seen)
-
-
-def _header_line(lines, line_no, header) -> int:
-    for s, k in zip(lines, line_no):
-        if s.strip(" \t\r\n,"):
-            return k
-    return 0
 
 
 def _has_surrogates(s: str) -> bool:

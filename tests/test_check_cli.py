@@ -325,3 +325,19 @@ def test_ids_with_blanks_are_kept_apart_and_counted_without_naming_them(tmp_path
     code, out, err = run(capsys, log, "--format", "json", "--as-of", "2026-04-05")
     assert [f["patient_id"] for f in json.loads(out)["findings"]] == ["Q7", "Q7 "]
     assert "1 patient id(s) have leading or trailing blanks" in err and "Q7" not in err
+
+
+def test_store_events_after_as_of_are_reported_not_checked(tmp_path, capsys):
+    store_mod = pytest.importorskip("dosing.store")
+    from dosing.models import Event
+
+    db = tmp_path / "tacro.db"
+    events = [Event.model_validate({"patient_id": "S-1", "date": "2026-04-01", "event": "start", "dose": "7 mg/day",
+                                    "weight": "70 kg"}),
+              Event.model_validate({"patient_id": "S-1", "date": "2026-04-09", "trough": "26.5 ng/mL"})]
+    with store_mod.Store.open(db) as store:
+        store.import_events(events)
+    code, out, _ = run(capsys, "--db", db, "--format", "json", "--as-of", "2026-04-05")
+    (f,) = json.loads(out)["findings"]
+    assert code == 2 and f["rule"] == "INPUT_INVALID" and f["column"] == "date" and f["patient_id"] == "S-1"
+    assert "2026-04-09" in f["message"] and "on or before today (2026-04-05)" in f["message"]
