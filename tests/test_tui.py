@@ -498,8 +498,9 @@ def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
     ran = {}
 
     def fake_run(self, *args, **kwargs):
-        ran["store"] = self.clinic.store.path
         ran["screen"] = type(self.get_default_screen()).__name__
+        self.clinic = self.opener()  # what the first screen's worker does
+        ran["store"] = self.clinic.store.path
 
     monkeypatch.setattr(TacroApp, "run", fake_run)
     assert main(["--db", str(tmp_path / "clinic.db")]) == 0
@@ -507,3 +508,28 @@ def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
     monkeypatch.setenv("TACRO_DB", str(tmp_path / "env.db"))
     assert main([]) == 0
     assert ran["store"] == tmp_path / "env.db"
+
+
+def test_the_first_screen_is_drawn_before_the_core_is_imported():
+    """Importing the app and its first screen loads neither pint nor numpy: `tacro` draws its window first."""
+    code = ("import sys, tui.app, tui.command, tui.screens.patients\n"
+            "print(' '.join(m for m in ('pint', 'numpy', 'pydantic', 'dosing.store') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+async def test_the_lazy_app_opens_the_store_in_a_worker_and_shows_why_it_cannot(tmp_path):
+    from tui.app import make_lazy_app
+
+    app = make_lazy_app(tmp_path)  # a folder, not a store file
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.clinic is None
+        assert "Cannot open the store" in text_of(app) and "is a folder" in text_of(app)
+        await pilot.press("a")
+        assert isinstance(app.screen, PatientListScreen)  # nothing but quit and help until it opens
+    app = make_lazy_app(tmp_path / "t.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.clinic is not None and "No patients yet" in text_of(app)
+        app.clinic.store.close()

@@ -1,23 +1,28 @@
 """The tacro visit log: a thin Textual App over the clinic's store, the active profile and today.
 
-`make_app()` is the one way to build it, shared by `tacro tui`, the tests and
-the benchmark. The crash screen never shows local variables or the error's
-text: both can hold patient data (reliability §10).
+`make_app()` builds it over an open store (tests, scripts); `tacro tui` uses
+`make_lazy_app()`, which draws the first screen at once and imports the core
+and opens the store in a worker (the core's imports, pint above all, take
+longer than Textual's whole start). The crash screen never shows local
+variables or the error's text: both can hold patient data (reliability §10).
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from dosing.profile import Profile, default_profile
-from tui.clinic import Clinic, StoreLike
+if TYPE_CHECKING:
+    from dosing.profile import Profile
+    from tui.clinic import Clinic, StoreLike
 
 CRASH_HEADLINE = ("tacro stopped on an internal error ({kind}). Details are withheld because they may "
                   "contain patient data; nothing unsaved was written. Set TACRO_DEBUG=1 to see them.")
@@ -35,10 +40,13 @@ class TacroApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, clinic: Clinic, db_path: Path | str | None = None) -> None:
+    def __init__(self, clinic: Clinic | None = None, db_path: Path | str | None = None,
+                 opener: Callable[[], Clinic] | None = None) -> None:
         super().__init__()
         self.clinic = clinic
+        """The store, profile and today; None until `opener` has run (in the first screen's worker)."""
         self.db_path = db_path
+        self.opener = opener
 
     def get_default_screen(self) -> Screen:
         from tui.screens.patients import PatientListScreen
@@ -48,7 +56,7 @@ class TacroApp(App[None]):
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if not isinstance(self.screen, HelpScreen) and self.clinic is not None:
             self.push_screen(HelpScreen(type(self.screen).__name__))
 
     # ------------------------------------------------------------- crashes
@@ -90,5 +98,25 @@ def _short_path(path: str) -> str:
 
 def make_app(store: StoreLike, profile: Profile | None = None, today: dt.date | None = None,
              db_path: Path | str | None = None) -> TacroApp:
-    """The app over a store (the SQLite store, or a fake in tests), a profile and an optional fixed today."""
-    return TacroApp(Clinic(store, profile or default_profile(), today), db_path)
+    """The app over an open store, a profile (default: the built-in one) and an optional fixed today."""
+    from dosing.profile import default_profile
+    from tui.clinic import Clinic
+
+    return TacroApp(Clinic(store, profile or default_profile(), today), db_path or getattr(store, "path", None))
+
+
+def make_lazy_app(db_path: Path | str | None = None, profile_path: str | None = None) -> TacroApp:
+    """The app that opens the store (`db_path`, else TACRO_DB, else the user data folder) and loads the
+    profile once its first screen is up."""
+    def opener() -> Clinic:
+        from dosing.profile import load_profile
+        from dosing.store import Store, default_path
+        from tui.clinic import Clinic
+
+        profile = load_profile(profile_path)
+        store = Store.open(db_path or default_path())
+        app.db_path = store.path
+        return Clinic(store, profile)
+
+    app = TacroApp(db_path=db_path, opener=opener)
+    return app

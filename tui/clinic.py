@@ -81,6 +81,9 @@ class Clinic:
         self.store = store
         self.profile = profile
         self._today = today
+        self._rows: dict[tuple, PatientRow] = {}
+        """Patient-list lines by (patient, event ids, today): stored events never change in place
+        (an amendment is a new id), so an unchanged key means an unchanged assessment."""
 
     @property
     def today(self) -> dt.date:
@@ -97,13 +100,18 @@ class Clinic:
         """The patient-list line: dose in force, the earliest next check, and whether one is overdue."""
         try:
             events = self.store.events(patient.patient_id)
+            key = (patient, tuple(e.line for e in events), self.today)
+            if key in self._rows:
+                return self._rows[key]
             a = self.assess(events)
         except TacroError as e:
             return PatientRow(patient, None, None, False, None, e.message)
         if a is None:
             return PatientRow(patient, None, None, False, None, "no visits recorded")
         nxt = min(a.due, key=lambda d: d.due_by, default=None)
-        return PatientRow(patient, a.dose, nxt, any(d.overdue for d in a.due), max(e.date for e in events))
+        row = PatientRow(patient, a.dose, nxt, any(d.overdue for d in a.due), max(e.date for e in events))
+        self._rows[key] = row
+        return row
 
     def view(self, patient_id: str) -> PatientView:
         patient = self.store.get_patient(patient_id)

@@ -11,13 +11,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dosing.profile import load_profile
-    from dosing.store import Store, default_path
-    from tui.app import make_app
+    """Run the app on the store at --db (else TACRO_DB, else the user data folder); 0 on a normal exit."""
+    from tui.app import make_lazy_app
 
-    profile = load_profile(getattr(args, "profile", None))
-    path = args.db or default_path()
-    with Store.open(path) as store:
-        app = make_app(store, profile, db_path=path)
+    app = make_lazy_app(args.db, getattr(args, "profile", None))
+    try:
         app.run()
+    finally:
+        if app.clinic is not None:
+            app.clinic.store.close()
     return app.return_code or 0

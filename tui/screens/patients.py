@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -10,8 +11,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from tui.clinic import PatientRow
 from tui.widgets.results import STREAM_SHORT
+
+if TYPE_CHECKING:  # imported by the worker that opens the store, after the first screen is drawn
+    from tui.clinic import Clinic, PatientRow
 
 COLUMNS = (("patient", "Patient"), ("label", "Label"), ("dose", "Dose in force"), ("next", "Next check"),
            ("due", "Due by"), ("mark", ""))
@@ -47,9 +50,39 @@ class PatientListScreen(Screen):
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         table.focus()
+        if self.app.clinic is None:
+            self.query_one("#list-status", Static).update(Text(f"Opening the store {self.app.db_path or ''}…"))
+            self.call_after_refresh(self.open_store)  # after the first frame: the imports hold the GIL
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_store(self) -> None:
+        """Import the core and open the store off the event loop, so the window is drawn at once."""
+        from dosing.errors import TacroError
+
+        try:
+            clinic = self.app.opener()
+        except TacroError as e:
+            self.app.call_from_thread(self._open_failed, e.message)
+            return
+        self.app.call_from_thread(self._opened, clinic)
+
+    def _opened(self, clinic: Clinic) -> None:
+        self.app.clinic = clinic
+        self.reload()
+
+    def _open_failed(self, message: str) -> None:
+        self.query_one("#list-status", Static).update(
+            Text(f"Cannot open the store: {message} Press q to quit.", style="bold red"))
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if self.app.clinic is not None:
+            self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Nothing but quitting and help until the store is open."""
+        if self.app.clinic is None and action in {"add", "search", "calculator", "profile", "replay"}:
+            return False
+        return True
 
     def reload(self) -> None:
         """Read the patients now; assess them one by one in a worker so the list is usable at once."""
@@ -125,6 +158,8 @@ class PatientListScreen(Screen):
 
     @on(DataTable.RowSelected, "#patients")
     def _open(self, event: DataTable.RowSelected) -> None:
+        if self.app.clinic is None:
+            return
         from tui.screens.patient import PatientScreen
 
         self.app.push_screen(PatientScreen(str(event.row_key.value)))

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual.widget import Widget
 
-from dosing import units
-
 LEFT = 8  # width of the value axis
 
 
@@ -58,6 +56,8 @@ SEVERITY_STYLE = {"alert": "bold red", "warn": "bold yellow", "info": "cyan"}
 
 def render_chart(chart: Chart, width: int, height: int) -> Text:
     """The chart as text: a title, `height` plot rows, a date axis and a legend."""
+    from dosing import units
+
     out = Text()
     out.append(f"{chart.title} ({chart.unit})\n", style="bold")
     if chart.empty:

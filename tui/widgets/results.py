@@ -6,12 +6,15 @@ passed in; nothing is recomputed here (the plain-text twins are in dosing.render
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from dosing.models import Finding
-from dosing.schedule import DueCheck
 from tui.widgets.plot import SEVERITY_STYLE
+
+if TYPE_CHECKING:  # the first screen is drawn before the core (pint, numpy) is imported
+    from dosing.models import Finding
+    from dosing.schedule import DueCheck
 
 STREAM_SHORT = {"renal": "creatinine + BP", "level": "trough"}
 STANCE = "Decision support, not a prescription: the prescriber decides."
