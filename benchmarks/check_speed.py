@@ -13,7 +13,7 @@ same run times:
 Both are timed after imports, best of --repeat runs. Then each runs once more
 as a subprocess (`python -c "import pandas; pandas.read_csv(...)"` and
 `python -m dosing check ...`) for wall time with interpreter start-up and
-imports, and peak resident memory (wait4 rusage of each child).
+imports, and peak resident memory (wait4 rusage of each child, spawned from a small launcher).
 
     .venv/bin/python benchmarks/check_speed.py            # 1,000,000 rows
     .venv/bin/python benchmarks/check_speed.py --rows 100000 --patients 2000
@@ -150,14 +150,23 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+# Spawned from a small launcher process: on Linux a child's ru_maxrss starts from its parent's peak at
+# fork time, and this benchmark's own process is large after writing the log.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(p.pid, 0)
+print(json.dumps([time.perf_counter() - t, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def measured(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """Wall time, peak resident memory (MB) and exit code of one child process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode  # ru_maxrss is in KiB on Linux
+    """Wall time, peak resident memory (MB; ru_maxrss is KiB on Linux) and exit code of one child process."""
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True)
+    wall, peak, code = json.loads(out.stdout)
+    return wall, peak, code
 
 
 def best_of(n: int, fn) -> float:
