@@ -533,3 +533,25 @@ async def test_the_lazy_app_opens_the_store_in_a_worker_and_shows_why_it_cannot(
         await settle(pilot)
         assert app.clinic is not None and "No patients yet" in text_of(app)
         app.clinic.store.close()
+
+
+async def test_cancelling_a_form_with_typed_values_asks_first(store):
+    started(store)
+    app = make_app(store, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_visit_form(pilot)
+        await type_into(pilot, "trough", "8 ng/mL")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, VisitScreen) and app.screen.query_one("#trough", Input).value == "8 ng/mL"
+        await pilot.press("escape", "y")
+        assert isinstance(app.screen, PatientScreen)
+        await pilot.press("escape", "a")
+        await type_into(pilot, "patient_id", "P-2")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        assert isinstance(app.screen, PatientListScreen)
+    assert len(store.events("P-001")) == 2 and store.get_patient("P-2") is None

@@ -109,4 +109,12 @@ class AddPatientScreen(Screen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave; ask first when something was typed (the date is prefilled, so it does not count)."""
+        if not any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date"):
+            self.dismiss(None)
+            return
+        from tui.screens.confirm import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen("Discard this patient?", "What you typed has not been saved.",
+                                           yes="Discard", no="Keep editing"),
+                             lambda yes: self.dismiss(None) if yes else None)
