@@ -178,7 +178,11 @@ class PatientScreen(Screen):
         line = int(event.row_key.value)
         step = self.view.step(line)
         out = Text(f"Event #{line}", style="bold")
-        versions = self.app.clinic.versions(line)
+        try:
+            versions = self.app.clinic.versions(line)
+        except TacroError as e:
+            versions = []
+            out.append(f"  (history unavailable: {e.message})", style="dim")
         if len(versions) > 1:
             out.append(f"  amended {len(versions) - 1} time(s); the original is kept", style="yellow")
             reason = versions[-1].get("reason")
