@@ -35,7 +35,7 @@ import datetime as dt
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ import pandas as pd
 from dosing import clock, units
 from dosing.columns import CANONICAL, EVENT_CODES, EventColumns
 from dosing.errors import SENSITIVE_FIELDS, InputError, TacroError
-from dosing.models import EVENT_KINDS, Event, check_date, check_patient_id
+from dosing.models import Event, check_date, check_patient_id
 from dosing.plausibility import ZERO_ALLOWED, canonical_limits, expected_text
 from dosing.profile import Profile, default_profile
 

@@ -92,7 +92,7 @@ def test_table_format_is_for_people(logs, capsys):
     code, out, err = run(capsys, logs / "rule_trough_high.csv", "--as-of", AS_OF)
     lines = out.splitlines()
     assert lines[0].startswith("1 finding in 6 rows checked (as of 2026-04-20")
-    assert lines[1].split() [:6] == ["LINE", "PATIENT", "DATE", "SEVERITY", "RULE", "MESSAGE"]
+    assert lines[1].split()[:6] == ["LINE", "PATIENT", "DATE", "SEVERITY", "RULE", "MESSAGE"]
     assert lines[2].split()[:5] == ["7", "C-001", "2026-04-09", "alert", "TROUGH_HIGH"]
     assert "the prescriber decides" in lines[-1]
     assert code == 1

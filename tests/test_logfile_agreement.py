@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dosing.columns import EVENT_CODES, from_events
+from dosing.columns import from_events
 from dosing.errors import InputError
 from dosing.logfile import read_log
 from dosing.models import Event
