@@ -185,7 +185,7 @@ def parse_header(cells: list[str]) -> Header:
 def _header_unit(fld: str, name: str, unit: str | None, cell: str) -> str:
     if unit is None:
         return DEFAULT_UNITS[fld]
-    kinds = ("daily_dose", "dose_rate") if fld in ("dose", "dose_rate") else (CANONICAL[fld],)
+    kinds = ("daily_dose", "dose_rate") if fld == "dose" else (CANONICAL[fld],)
     for kind in kinds:
         if units._norm(unit) in units.KINDS[kind].spellings:
             return unit
