@@ -23,7 +23,7 @@ FIELDS = {
     "adj-weight": ("weight", "weight"),
 }
 REGIMEN_FIELDS = (FieldSpec("reg-weight", "Weight", "70 kg or 154 lb", required=True),
-                  FieldSpec("reg-rate", "Dose per kg", "0.1 mg/kg/day (blank: paper's start)"))
+                  FieldSpec("reg-rate", "Dose per kg", "0.1 mg/kg/day"))
 ADJUST_FIELDS = (FieldSpec("adj-dose", "Daily dose now", "7 mg/day", required=True),
                  FieldSpec("adj-trough", "Measured trough", "20.2 ng/mL", required=True),
                  FieldSpec("adj-target", "Target trough", "10 ng/mL", required=True),
@@ -105,7 +105,7 @@ class CalculatorScreen(Screen):
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
         if not text.strip():
-            return None, ""
+            return None, "blank: the paper's starting dose" if name == "reg-rate" else ""
         kind, core = FIELDS[name]
         try:
             units.parse(text, kind, core)
