@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dosing import clock, units
+from dosing import clock, csvsafe, units
 from dosing.columns import CANONICAL, EVENT_CODES, EventColumns
 from dosing.errors import SENSITIVE_FIELDS, InputError, TacroError
 from dosing.models import Event, check_date, check_patient_id
@@ -587,8 +587,13 @@ def _validate(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             ok[bad] = False
             problems.append((fld, codes, expected, bad))
 
-    # patient_id: kept exactly; the model's own check per distinct id.
+    # patient_id: kept exactly, except that tacro's own export neutralisation ("'-5" for "-5",
+    # dosing.csvsafe) is undone here, once, so `check` and `import` see the same ids.
     pid_cells = cells["patient_id"]
+    if n and any(t.startswith("'") for t in pd.unique(pid_cells)):
+        pid_cells = cells["patient_id"] = np.array([csvsafe.restore(t) for t in pid_cells], dtype=object)
+    if "note" in cells:
+        cells["note"] = np.array([csvsafe.restore(t) if t[:1] == "'" else t for t in cells["note"]], dtype=object)
     pid_texts: list[str] = []
     pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts)
     note("patient_id", pid_codes, [e for _, e in pid_res])

@@ -341,3 +341,18 @@ def test_store_events_after_as_of_are_reported_not_checked(tmp_path, capsys):
     (f,) = json.loads(out)["findings"]
     assert code == 2 and f["rule"] == "INPUT_INVALID" and f["column"] == "date" and f["patient_id"] == "S-1"
     assert "2026-04-09" in f["message"] and "on or before today (2026-04-05)" in f["message"]
+
+
+def test_check_reads_an_export_with_the_same_ids_as_import(tmp_path, capsys):
+    """A neutralised id ("'-5" in the file) is the patient "-5" for check, as for import."""
+    import json as _json
+
+    from dosing.cli import main as _main
+
+    log = tmp_path / "exported.csv"
+    log.write_text("patient_id,date,event,dose [mg/day],trough\n'-5,2026-01-01,start,7,\n'-5,2026-01-10,,,30\n",
+                   encoding="utf-8")
+    code = _main(["check", str(log), "--format", "json", "--as-of", "2026-01-11"])
+    data = _json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {f["patient_id"] for f in data["findings"]} == {"-5"}

@@ -6,7 +6,7 @@ and every problem is listed with its line, column, value and what was expected.
 Export writes the same format, every value in the store's canonical unit (named
 in the header) with the digits needed to read back the very same number, so
 export then import reproduces the visits exactly. Text cells a spreadsheet
-would run as formulas are neutralised (`dosing.csvsafe`), and import undoes it.
+would run as formulas are neutralised (`dosing.csvsafe`), and the reader (dosing.logfile) undoes it, for import and check alike.
 """
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def refuse_duplicates(events: list[Event], store) -> None:
 def build_events(log, profile, today) -> tuple[list[Event], list[dict[str, str]], list[tuple]]:
     """Events and their entered texts from a log read without problems; (.., .., problems) if any row fails.
 
-    Patient ids and notes are restored from export neutralisation ("'=x" -> "=x").
+    Patient ids and notes were already restored from export neutralisation by the reader.
     Each quantity is entered as the cell text with the column's unit ("154 lb").
     """
     n = len(log.columns)
@@ -129,13 +129,13 @@ def build_events(log, profile, today) -> tuple[list[Event], list[dict[str, str]]
     context = {"profile": profile, "today": today}
     names = {"dose_rate": "dose"}
     for i in range(n):
-        data: dict = {"patient_id": csvsafe.restore(str(raw["patient_id"][i])), "date": str(raw["date"][i]),
+        data: dict = {"patient_id": str(raw["patient_id"][i]), "date": str(raw["date"][i]),
                       "line": int(log.columns.line[i])}
         for f in ("event", "product"):
             if f in raw:
                 data[f] = str(raw[f][i])
         if "note" in raw:
-            data["note"] = csvsafe.restore(str(raw["note"][i]))
+            data["note"] = str(raw["note"][i])
         typed = {}
         for f in fields:
             text = str(raw[f][i]).strip()
