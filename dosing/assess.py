@@ -16,7 +16,6 @@ from dosing.columns import EventColumns, from_events
 from dosing.history import History
 from dosing.models import Event, Finding, Measure
 from dosing.profile import Profile, default_profile
-from dosing.units import Q_
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,8 @@ def assess_columns(cols: EventColumns, profile: Profile | None = None,
         rise = None
         if h.rise_applies[row]:
             b = int(h.baseline_idx[row])
-            rise = {"creatinine": Measure.of(Q_(float(h.v["creatinine"][row]), "umol/L")),
-                    "baseline": Measure.of(Q_(float(h.baseline[row]), "umol/L")),
+            rise = {"creatinine": Measure(value=float(h.v["creatinine"][row]), unit="µmol/L"),
+                    "baseline": Measure(value=float(h.baseline[row]), unit="µmol/L"),
                     "baseline_date": dt.date.fromordinal(int(h.day[b])),
                     "rise": Measure(value=round(float(h.rise[row]) * 100, 2), unit="%"),
                     "assumed": bool(h.baseline_assumed[row] or h.baseline_no_start[row])}
@@ -131,8 +130,8 @@ def _dose_in_force(h: History, row: int) -> DoseInForce | None:
     return DoseInForce(
         since=dt.date.fromordinal(int(h.day[d])),
         product=str(h.product[row]),
-        daily_dose=Measure.of(Q_(float(mg), "mg/day")) if np.isfinite(mg) else None,
-        rate=Measure.of(Q_(float(rate), "mg/kg/day")) if np.isfinite(rate) else None,
-        weight=Measure.of(Q_(float(weight), "kg")) if np.isfinite(weight) else None,
+        daily_dose=Measure(value=float(mg), unit="mg/day") if np.isfinite(mg) else None,
+        rate=Measure(value=float(rate), unit="mg/kg/day") if np.isfinite(rate) else None,
+        weight=Measure(value=float(weight), unit="kg") if np.isfinite(weight) else None,
         weight_date=dt.date.fromordinal(int(h.day[w_idx])) if w_idx >= 0 else None,
     )

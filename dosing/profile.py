@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import pint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dosing import units
 from dosing.errors import InputError, ProfileError
@@ -127,6 +127,7 @@ class Profile(BaseModel):
     values: dict[str, ProfileValue]
     rules: dict[str, RuleSetting]
     products: dict[str, Product]
+    _canonical: dict[str, float] = PrivateAttr(default_factory=dict)
 
     def q(self, name: str) -> pint.Quantity:
         """A profile value as a Quantity (in the unit the profile wrote it in)."""
@@ -134,11 +135,18 @@ class Profile(BaseModel):
         return units.parse(v.text, VALUE_KINDS[name], f"profile value {name}")
 
     def canonical(self, name: str) -> float:
-        """A profile value in the core's canonical unit for its kind (for column-wise rules)."""
-        kind = VALUE_KINDS[name]
-        if kind == "fraction":
-            return units.to_canonical(self.q(name), kind) / 100.0
-        return units.to_canonical(self.q(name), kind)
+        """A profile value in the core's canonical unit for its kind (for column-wise rules).
+
+        Cached per profile: the profile is frozen, and the rules ask for the same values often.
+        """
+        cached = self._canonical.get(name)
+        if cached is None:
+            kind = VALUE_KINDS[name]
+            cached = units.to_canonical(self.q(name), kind)
+            if kind == "fraction":
+                cached /= 100.0
+            self._canonical[name] = cached
+        return cached
 
     def number(self, name: str) -> float:
         """A dimensionless profile value (a count or a ratio)."""
