@@ -166,27 +166,30 @@ def overdue(h: History, as_of: dt.date | None):
 
 
 REASON_TEXT = {
-    R_START: "first check 7–14 days after the start on {anchor} (paper: 'one to two weeks after starting treatment')",
-    R_INCREASE: "first check 7–14 days after the dose increase on {anchor} (paper: 'or a dose increment')",
-    R_DECREASE: "first check 7–14 days after the dose decrease on {anchor} (profile: decreases restart the schedule)",
+    R_START: "first check {lo}–{hi} days after the start on {anchor} (paper: 'one to two weeks after starting treatment')",
+    R_INCREASE: "first check {lo}–{hi} days after the dose increase on {anchor} (paper: 'or a dose increment')",
+    R_DECREASE: "first check {lo}–{hi} days after the dose decrease on {anchor} (profile: decreases restart the schedule)",
     R_FORTNIGHT: "two-weekly check after the check on {anchor} (paper: 'two further checks at two weekly intervals')",
     R_MONTHLY: "monthly review: stable at the check on {anchor} (creatinine rise below threshold, blood pressure "
                "below threshold, trough in range)",
     R_UNSTABLE: "stays two-weekly: not stable at the check on {anchor} ({unstable})",
-    R_LATE: "trough checks spaced out: about six months on, normotensive, creatinine rise below threshold "
+    R_LATE: "trough checks spaced out: past the late phase (paper: 'about six months'), normotensive, creatinine rise below threshold "
             "(the paper also asks for well-controlled disease: the clinician's judgement); renal function "
             "stays monthly",
 }
 
 
-def reason_text(code: int, anchor_day: int, unstable: str = "") -> str:
-    return REASON_TEXT.get(int(code), "").format(anchor=day_to_date(anchor_day).isoformat(), unstable=unstable)
+def reason_text(code: int, anchor_day: int, due_from: int, due_by: int, unstable: str = "") -> str:
+    """Why a window is open; its day counts come from the window itself (so from the profile)."""
+    return REASON_TEXT.get(int(code), "").format(
+        anchor=day_to_date(anchor_day).isoformat(), unstable=unstable,
+        lo=int(due_from - anchor_day), hi=int(due_by - anchor_day))
 
 
 def _overdue_message(c: dict) -> str:
     what = STREAM_TITLES["renal" if c["stream"] == 0 else "level"]
     due_by = day_to_date(c["due_by"]).isoformat()
-    why = reason_text(c["reason"], c["anchor_day"], "see the check's findings")
+    why = reason_text(c["reason"], c["anchor_day"], c["due_from"], c["due_by"], "see the check's findings")
     if c["next_day"] >= 0:
         done = f"the next one was on {day_to_date(c['next_day']).isoformat()}, {int(c['value'])} days after {day_to_date(c['anchor_day']).isoformat()}"
     else:
@@ -244,7 +247,7 @@ def due_table(h: History, as_of: dt.date | None) -> list[list[DueCheck]]:
             idx = int(last[row])
             if idx < 0 or w.due_by[idx] == NONE_DAY:
                 continue
-            text = reason_text(w.reason[idx], h.day[idx], unstable_text(h, stab, idx))
+            text = reason_text(w.reason[idx], h.day[idx], w.due_from[idx], w.due_by[idx], unstable_text(h, stab, idx))
             late = bool(as_of is not None and as_of.toordinal() > w.due_by[idx])
             checks.append(DueCheck(stream, STREAM_TITLES[stream], day_to_date(w.due_from[idx]),
                                    day_to_date(w.due_by[idx]), text, late))

@@ -40,6 +40,6 @@ def test_the_dose_command_runs_without_textual_or_pandas():
     assert "textual" not in loaded and "pandas" not in loaded
 
 
-def test_the_boundary_test_can_fail():
+def test_the_import_probe_reports_what_was_loaded():
     loaded = _loaded_after("import json")
     assert "json" in loaded  # the probe really reports what was imported

@@ -100,3 +100,14 @@ def test_check_with_only_a_trough_satisfies_only_the_level_stream():
     rows = [START, ev("2026-01-10", trough="8 ng/mL")]
     over = findings(rows, "CHECK_OVERDUE", as_of="2026-01-20")
     assert [f.message.split(" was")[0] for f in over] == ["A creatinine and blood pressure check"]
+
+
+def test_reasons_take_their_day_counts_from_the_profile(tmp_path):
+    from dosing.profile import load_profile
+
+    f = tmp_path / "p.toml"
+    f.write_text('[values.first_check_from]\nvalue = "5 day"\n[values.first_check_by]\nvalue = "10 day"\n')
+    due = {c.stream: c for c in assess([START], load_profile(f), D("2026-01-02")).due}
+    assert due["renal"].due_by == D("2026-01-11")
+    assert due["renal"].reason.startswith("first check 5–10 days after the start")
+    assert _due([START], "2026-01-02")["renal"].reason.startswith("first check 7–14 days after the start")
