@@ -8,7 +8,7 @@ same run times:
 
   read   pandas.read_csv(path) with default options, nothing else (in-process)
   check  `tacro check path --format json --out FILE` end to end (in-process,
-         through dosing.cli.main: read, validate, rules, schedule, JSON written)
+         through dosing.cli.main.main: read, validate, rules, schedule, JSON written)
 
 Both are timed after imports, best of --repeat runs. Then each runs once more
 as a subprocess (`python -c "import pandas; pandas.read_csv(...)"` and
@@ -188,7 +188,7 @@ def main() -> int:
 
     import pandas as pd
 
-    from dosing.cli import main as tacro
+    from dosing.cli.main import main as tacro
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tacro-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

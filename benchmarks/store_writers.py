@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dosing.models import Event  # noqa: E402
-from dosing.store import Store  # noqa: E402
+from dosing.core.models import Event  # noqa: E402
+from dosing.store.db import Store  # noqa: E402
 
 TEMPLATE = Event.model_validate({"patient_id": "w", "date": "2026-01-05", "weight": "70 kg", "trough": "8 ng/mL"})
 

@@ -6,7 +6,7 @@ moment the app is ready, i.e. its first screen composed and rendered and that
 frame's callbacks done (the child writes the time then, and exits):
 
   bare    a Textual App with a Header, a Static and a Footer; nothing else
-  tacro   `tacro --db STORE` through dosing.cli.main, on a store of N patients
+  tacro   `tacro --db STORE` through dosing.cli.main.main, on a store of N patients
           (a baseline, a start and monthly visits each); the patient list is
           the first screen
 
@@ -71,15 +71,15 @@ async def ready(pilot):
 
 _run = TacroApp.run
 TacroApp.run = lambda self, **kw: _run(self, headless=True, size=(80, 24), auto_pilot=ready)
-from dosing.cli import main
+from dosing.cli.main import main
 sys.exit(main(["--db", sys.argv[1]]))
 """
 
 
 def make_store(path: Path, patients: int) -> None:
     """A store of `patients` patients, each with a baseline, a start and monthly visits to date."""
-    from dosing.models import Event, Patient
-    from dosing.store import Store
+    from dosing.core.models import Event, Patient
+    from dosing.store.db import Store
 
     today = dt.date(2026, 11, 22)
     with Store.open(path) as store:

@@ -1,6 +1,6 @@
 """`python -m dosing` is the `tacro` command."""
 import sys
 
-from dosing.cli import main
+from dosing.cli.main import main
 
 sys.exit(main())

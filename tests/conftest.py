@@ -13,6 +13,6 @@ os.environ.setdefault("TACRO_TODAY", "2026-11-22")
 
 @pytest.fixture
 def profile():
-    from dosing.profile import default_profile
+    from dosing.core.profile import default_profile
 
     return default_profile()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dosing.assess import assess
-from dosing.models import Event
+from dosing.core.assess import assess
+from dosing.core.models import Event
 
 
 def ev(date: str, pid: str = "p1", **fields) -> Event:

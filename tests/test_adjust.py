@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from dosing.adjust import adjust
-from dosing.errors import InputError, UnitError
-from dosing.units import Q_
+from dosing.core.adjust import adjust
+from dosing.core.errors import InputError, UnitError
+from dosing.core.units import Q_
 from tests.helpers import ev, findings
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.errors import InputError
-from dosing.models import Event
+from dosing.core.errors import InputError
+from dosing.core.models import Event
 
 BASE = {"patient_id": "p-001", "date": "2026-01-10"}
 

@@ -3,7 +3,7 @@
 A seeded generator writes a log of many patients (rows shuffled, doses in
 mg/day and mg/kg/day, units in headers, a few unreadable cells); `tacro check
 --format json` checks it; then each patient's rows go one by one through
-Event.model_validate and dosing.assess.assess. Same rule, date, value,
+Event.model_validate and dosing.core.assess.assess. Same rule, date, value,
 threshold, message and line, finding for finding; the rows the model refuses
 are exactly the batch's INPUT_INVALID lines.
 """
@@ -17,11 +17,11 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from dosing.assess import assess
-from dosing.cli import main
-from dosing.errors import InputError
-from dosing.models import Event
-from dosing.profile import default_profile
+from dosing.core.assess import assess
+from dosing.cli.main import main
+from dosing.core.errors import InputError
+from dosing.core.models import Event
+from dosing.core.profile import default_profile
 
 AS_OF = dt.date(2026, 11, 22)
 UNITS = {"weight": ["kg", "lb"], "trough": ["ng/mL", "nmol/L", "ug/L"], "creatinine": ["umol/L", "mg/dL"]}

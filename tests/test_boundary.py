@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 ONE_PATIENT_MODULES = [
-    "dosing", "dosing.units", "dosing.profile", "dosing.models", "dosing.columns", "dosing.history",
-    "dosing.rules", "dosing.schedule", "dosing.assess", "dosing.regimen", "dosing.adjust", "dosing.render",
-    "dosing.cli", "dosing.commands.dose", "dosing.commands.adjust", "dosing.commands.profile",
+    "dosing", "dosing.core.units", "dosing.core.profile", "dosing.core.models", "dosing.core.columns", "dosing.core.history",
+    "dosing.core.rules", "dosing.core.schedule", "dosing.core.assess", "dosing.core.regimen", "dosing.core.adjust", "dosing.core.render",
+    "dosing.cli.main", "dosing.cli.dose", "dosing.cli.adjust", "dosing.cli.profile",
 ]
 
 
@@ -22,10 +22,10 @@ def _loaded_after(code: str) -> set[str]:
 def test_one_patient_core_loads_neither_textual_nor_pandas():
     imports = "\n".join(f"import {m}" for m in ONE_PATIENT_MODULES)
     code = imports + """
-from dosing.units import parse
-from dosing.regimen import regimen
-from dosing.assess import assess
-from dosing.models import Event
+from dosing.core.units import parse
+from dosing.core.regimen import regimen
+from dosing.core.assess import assess
+from dosing.core.models import Event
 regimen(parse('73 kg', 'weight', 'w'), parse('0.1 mg/kg/day', 'dose_rate', 'r'))
 assess([Event(patient_id='p', date='2020-01-01', event='start', dose='7 mg/day', creatinine='80 umol/L')])
 """
@@ -35,7 +35,7 @@ assess([Event(patient_id='p', date='2020-01-01', event='start', dose='7 mg/day',
 
 
 def test_the_dose_command_runs_without_textual_or_pandas():
-    code = "from dosing.cli import main\nmain(['dose', '--weight', '73 kg', '--rate', '0.1 mg/kg/day', '--json'])"
+    code = "from dosing.cli.main import main\nmain(['dose', '--weight', '73 kg', '--rate', '0.1 mg/kg/day', '--json'])"
     loaded = _loaded_after(code)
     assert "textual" not in loaded and "pandas" not in loaded
 

@@ -1,7 +1,7 @@
 """The three published cases as fixture logs: format, provenance and key numbers.
 
 Source: Duddridge M, Powell RJ. Ann Rheum Dis 1997;56:690-692. The logs are
-fixtures/cases/caseN.csv (contract §2 format); each has a sidecar caseN.toml
+dosing/replay/cases/caseN.csv (contract §2 format); each has a sidecar caseN.toml
 giving, row by row, the paper's words, their line numbers in the seed text,
 how the date was chosen and what the clinicians did.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES_DIR = ROOT / "fixtures" / "cases"
+CASES_DIR = ROOT / "dosing" / "replay" / "cases"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "002_602c2e11d0a43eba.txt"
 
 HEADER = ["patient_id", "date", "event", "dose [mg/kg/day]", "trough", "creatinine", "sbp", "dbp", "note"]

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from dosing.cli import main
+from dosing.cli.main import main
 from tests.conftest import FIXTURES
 
 LOGS = FIXTURES / "logs"
@@ -255,7 +255,7 @@ class _Tty(io.StringIO):
 
 
 def test_progress_only_on_a_terminal(logs, capsys, monkeypatch):
-    from dosing.commands import check
+    from dosing.cli import check
 
     monkeypatch.setattr(check, "PROGRESS_MIN_BYTES", 0)
     _, _, err = run(capsys, logs / "clean.csv", "--as-of", AS_OF, "--format", "json")
@@ -296,8 +296,8 @@ def _typed(cell: str):
 
 
 def test_store_is_checked_with_db(tmp_path, capsys):
-    store_mod = pytest.importorskip("dosing.store")
-    from dosing.models import Event
+    store_mod = pytest.importorskip("dosing.store.db")
+    from dosing.core.models import Event
 
     db = tmp_path / "tacro.db"
     rows = [("2026-04-01", "start", {"dose": "7 mg/day", "weight": "70 kg", "creatinine": "80 umol/L"}),
@@ -328,8 +328,8 @@ def test_ids_with_blanks_are_kept_apart_and_counted_without_naming_them(tmp_path
 
 
 def test_store_events_after_as_of_are_reported_not_checked(tmp_path, capsys):
-    store_mod = pytest.importorskip("dosing.store")
-    from dosing.models import Event
+    store_mod = pytest.importorskip("dosing.store.db")
+    from dosing.core.models import Event
 
     db = tmp_path / "tacro.db"
     events = [Event.model_validate({"patient_id": "S-1", "date": "2026-04-01", "event": "start", "dose": "7 mg/day",
@@ -347,7 +347,7 @@ def test_check_reads_an_export_with_the_same_ids_as_import(tmp_path, capsys):
     """A neutralised id ("'-5" in the file) is the patient "-5" for check, as for import."""
     import json as _json
 
-    from dosing.cli import main as _main
+    from dosing.cli.main import main as _main
 
     log = tmp_path / "exported.csv"
     log.write_text("patient_id,date,event,dose [mg/day],trough\n'-5,2026-01-01,start,7,\n'-5,2026-01-10,,,30\n",

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dosing.cli import main
+from dosing.cli.main import main
 
 
 def run(capsys, *argv):
@@ -101,7 +101,7 @@ def test_adjust_creatinine_rise_is_alert_and_exits_1(capsys):
 
 
 def test_profile_prints_every_value_with_source(capsys):
-    from dosing.profile import default_profile
+    from dosing.core.profile import default_profile
 
     code, out, _ = run(capsys, "profile")
     assert code == 0
@@ -118,7 +118,7 @@ def test_python_dash_m_dosing_is_the_same_command():
 
 
 def test_internal_errors_print_no_traceback_or_data(capsys, monkeypatch):
-    import dosing.commands.dose as dose
+    import dosing.cli.dose as dose
 
     def boom(args):
         raise RuntimeError("patient SECRET-ID-123 blew up")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dosing.cli import main
+from dosing.cli.main import main
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -6,8 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dosing.columns import EVENT_CODES
-from dosing.logfile import LogFormatError, read_log
+from dosing.core.columns import EVENT_CODES
+from dosing.io.logfile import LogFormatError, read_log
 
 AS_OF = dt.date(2026, 11, 22)
 H = "patient_id,date,event,dose,trough,creatinine,sbp,dbp,note"

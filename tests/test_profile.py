@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dosing.errors import ProfileError
-from dosing.profile import RULE_IDS, VALUE_KINDS, default_profile, load_profile
+from dosing.core.errors import ProfileError
+from dosing.core.profile import RULE_IDS, VALUE_KINDS, default_profile, load_profile
 from tests.helpers import ev, findings
 
 
@@ -44,7 +44,7 @@ def test_user_override_changes_the_rule_and_is_marked_local(tmp_path):
     assert p.values["trough_upper_band"].source == "user profile local.toml"
     assert p.severity("TROUGH_UPPER_BAND") == "alert"
     rows = [ev("2026-01-01", event="start", dose="7 mg/day"), ev("2026-01-10", trough="16 ng/mL")]
-    from dosing.assess import assess
+    from dosing.core.assess import assess
     import datetime as dt
 
     got = [f for f in assess(rows, p, dt.date(2026, 1, 11)).findings if f.rule == "TROUGH_UPPER_BAND"]

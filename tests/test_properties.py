@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing import units
-from dosing.adjust import adjust
-from dosing.errors import UnitError
-from dosing.regimen import dose_findings, regimen, suggest_start
-from dosing.units import Q_
+from dosing.core import units
+from dosing.core.adjust import adjust
+from dosing.core.errors import UnitError
+from dosing.core.regimen import dose_findings, regimen, suggest_start
+from dosing.core.units import Q_
 
 GOOD = {
     "weight": Q_(70, "kg"), "rate": Q_(0.1, "mg/kg/day"), "dose": Q_(7, "mg/day"),
@@ -23,7 +23,7 @@ CALLS = {
     "adjust": (("dose", "trough", "target", "weight"),
                lambda a: adjust(a["dose"], a["trough"], a["target"], weight=a["weight"])),
     "dose_findings": (("rate",), lambda a: dose_findings(a["rate"], None, None, __import__(
-        "dosing.profile", fromlist=["default_profile"]).default_profile())),
+        "dosing.core.profile", fromlist=["default_profile"]).default_profile())),
     "units.require": (("weight",), lambda a: units.require(a["weight"], "weight", "weight")),
     "units.to_canonical": (("trough",), lambda a: units.require(a["trough"], "trough", "trough")),
 }

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.errors import ImplausibleValueError, ProductError, UnitError
-from dosing.regimen import make_amounts, regimen, suggest_start
-from dosing.units import Q_, parse
+from dosing.core.errors import ImplausibleValueError, ProductError, UnitError
+from dosing.core.regimen import make_amounts, regimen, suggest_start
+from dosing.core.units import Q_, parse
 
 
 def _reg(weight: str, rate: str, product: str | None = None):

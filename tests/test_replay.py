@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from dosing.errors import InputError
-from dosing.replay import replay
-from dosing.units import Q_
+from dosing.core.errors import InputError
+from dosing.replay.engine import replay
+from dosing.core.units import Q_
 
 
 def _step(r, **match):

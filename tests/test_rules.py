@@ -132,9 +132,9 @@ class TestPaperNumbers:
         rows = [ev("1996-10-01", "c2", event="start", dose_rate="0.1 mg/kg/day", creatinine="77 umol/L"),
                 ev("1997-04-01", "c2", creatinine="92 umol/L")]
         assert findings(rows, "CREATININE_RISE", as_of="1997-04-02") == []
-        from dosing.columns import from_events
-        from dosing.history import History
-        from dosing.profile import default_profile
+        from dosing.core.columns import from_events
+        from dosing.core.history import History
+        from dosing.core.profile import default_profile
 
         h = History(from_events(rows), default_profile())
         assert round(h.rise[1] * 100, 1) == 19.5  # (92-77)/77 = 0.19480...

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dosing.assess import assess
+from dosing.core.assess import assess
 from tests.helpers import ev, findings
 
 D = dt.date.fromisoformat
@@ -103,7 +103,7 @@ def test_check_with_only_a_trough_satisfies_only_the_level_stream():
 
 
 def test_reasons_take_their_day_counts_from_the_profile(tmp_path):
-    from dosing.profile import load_profile
+    from dosing.core.profile import load_profile
 
     f = tmp_path / "p.toml"
     f.write_text('[values.first_check_from]\nvalue = "5 day"\n[values.first_check_by]\nvalue = "10 day"\n')

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-import dosing.store as store_mod
-from dosing import units
-from dosing.errors import InputError, StoreError, TacroError
-from dosing.models import Event, Patient
-from dosing.store import Store, default_path
-from dosing.store_schema import SCHEMA_VERSION
+import dosing.store.db as store_mod
+from dosing.core import units
+from dosing.core.errors import InputError, StoreError, TacroError
+from dosing.core.models import Event, Patient
+from dosing.store.db import Store, default_path
+from dosing.store.schema import SCHEMA_VERSION
 from tests.test_store_support import PLANTED, in_child, visit
 
 
@@ -316,7 +316,7 @@ def test_a_store_from_a_newer_tacro_is_refused(db):
 
 def test_migrations_run_in_order_once(db, monkeypatch):
     Store.open(db).close()
-    import dosing.store_schema as schema
+    import dosing.store.schema as schema
 
     step = ["CREATE TABLE extra (x INTEGER)"]
     monkeypatch.setattr(store_mod, "MIGRATIONS", [*schema.MIGRATIONS, step])

@@ -15,7 +15,7 @@ def test_a_hundred_kills_lose_nothing_confirmed(tmp_path):
 
 
 def test_the_verifier_notices_a_lost_visit(tmp_path):
-    from dosing.store import Store
+    from dosing.store.db import Store
     from tests.test_store_support import visit
 
     db = tmp_path / "t.db"

@@ -7,7 +7,7 @@ import pickle
 import random
 import traceback
 
-from dosing.models import Event
+from dosing.core.models import Event
 
 NOBODY = 65534
 PLANTED = "ZZ-PLANTED-4711"  # a patient id that must never appear in a message

@@ -15,12 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dosing import csvsafe, units
-import dosing.commands.transfer  # noqa: F401 - imported before forking an unprivileged child
-import dosing.logfile  # noqa: F401
-from dosing.cli import main
-from dosing.columns import CANONICAL
-from dosing.store import Store
+from dosing.io import csvsafe
+from dosing.core import units
+import dosing.cli.transfer  # noqa: F401 - imported before forking an unprivileged child
+import dosing.io.logfile  # noqa: F401
+from dosing.cli.main import main
+from dosing.core.columns import CANONICAL
+from dosing.store.db import Store
 from tests.test_store_support import PLANTED, in_child, random_pid, random_visit_data, visit
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,7 +41,7 @@ def fingerprint(e) -> tuple:
 
 
 def generated(n: int, seed: int = 4):
-    from dosing.models import Event
+    from dosing.core.models import Event
 
     rng = random.Random(seed)
     pids = [random_pid(rng) for _ in range(300)]

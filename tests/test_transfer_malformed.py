@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dosing.cli import main
-from dosing.store import Store
+from dosing.cli.main import main
+from dosing.store.db import Store
 from tests.conftest import FIXTURES
 
 MALFORMED = FIXTURES / "malformed"

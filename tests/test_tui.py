@@ -10,8 +10,8 @@ import textwrap
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from dosing.models import Event, Patient
-from dosing.store import Store
+from dosing.core.models import Event, Patient
+from dosing.store.db import Store
 from tui.app import TacroApp, crash_report, make_app
 from tui.screens.add_patient import AddPatientScreen
 from tui.screens.confirm import ConfirmScreen
@@ -472,7 +472,7 @@ def test_a_crash_in_the_real_app_prints_no_patient_data(tmp_path):
     """The app run headless in a child process, failing while it holds patient data in locals."""
     script = textwrap.dedent(f"""
         import datetime as dt
-        from dosing.store import Store
+        from dosing.store.db import Store
         from tui.app import make_app
 
         class Failing(Store):
@@ -493,7 +493,7 @@ def test_a_crash_in_the_real_app_prints_no_patient_data(tmp_path):
 
 
 def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
-    from dosing.cli import main
+    from dosing.cli.main import main
 
     ran = {}
 
@@ -513,7 +513,7 @@ def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
 def test_the_first_screen_is_drawn_before_the_core_is_imported():
     """Importing the app and its first screen loads neither pint nor numpy: `tacro` draws its window first."""
     code = ("import sys, tui.app, tui.command, tui.screens.patients\n"
-            "print(' '.join(m for m in ('pint', 'numpy', 'pydantic', 'dosing.store') if m in sys.modules))")
+            "print(' '.join(m for m in ('pint', 'numpy', 'pydantic', 'dosing.store.db') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from dosing.assess import DoseInForce
-from dosing.confirm import dose_jump
-from dosing.models import Measure
-from dosing.store import Store
+from dosing.core.assess import DoseInForce
+from dosing.core.confirm import dose_jump
+from dosing.core.models import Measure
+from dosing.store.db import Store
 from tui import forms
 
 TODAY = dt.date(2026, 11, 22)
@@ -100,7 +100,7 @@ def test_a_value_in_another_unit_shows_its_conversion(name, text, hint):
 
 
 def test_the_forms_and_clinic_layers_load_no_textual():
-    code = ("import tui.forms, tui.clinic, dosing.confirm, sys\n"
+    code = ("import tui.forms, tui.clinic, dosing.core.confirm, sys\n"
             "print(' '.join(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

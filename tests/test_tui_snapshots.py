@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 from textual.widgets import Input
 
-from dosing.models import Event, Patient
-from dosing.store import Store
+from dosing.core.models import Event, Patient
+from dosing.store.db import Store
 from tui.app import make_app
 
 TODAY = dt.date(2026, 11, 22)

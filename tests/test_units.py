@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dosing import units
-from dosing.errors import UnitError
-from dosing.units import Q_
+from dosing.core import units
+from dosing.core.errors import UnitError
+from dosing.core.units import Q_
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from dosing.profile import Profile
+    from dosing.core.profile import Profile
     from tui.clinic import Clinic, StoreLike
 
 CRASH_HEADLINE = ("tacro stopped on an internal error ({kind}). Details are withheld because they may "
@@ -99,7 +99,7 @@ def _short_path(path: str) -> str:
 def make_app(store: StoreLike, profile: Profile | None = None, today: dt.date | None = None,
              db_path: Path | str | None = None) -> TacroApp:
     """The app over an open store, a profile (default: the built-in one) and an optional fixed today."""
-    from dosing.profile import default_profile
+    from dosing.core.profile import default_profile
     from tui.clinic import Clinic
 
     return TacroApp(Clinic(store, profile or default_profile(), today), db_path or getattr(store, "path", None))
@@ -109,8 +109,8 @@ def make_lazy_app(db_path: Path | str | None = None, profile_path: str | None = 
     """The app that opens the store (`db_path`, else TACRO_DB, else the user data folder) and loads the
     profile once its first screen is up."""
     def opener() -> Clinic:
-        from dosing.profile import load_profile
-        from dosing.store import Store, default_path
+        from dosing.core.profile import load_profile
+        from dosing.store.db import Store, default_path
         from tui.clinic import Clinic
 
         profile = load_profile(profile_path)

@@ -10,20 +10,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from dosing import clock, units
-from dosing.assess import Assessment, DoseInForce, assess
-from dosing.errors import InputError, TacroError
-from dosing.models import Event, Patient
-from dosing.profile import Profile
-from dosing.regimen import Regimen
-from dosing.schedule import DueCheck
+from dosing.core import clock
+from dosing.core import units
+from dosing.core.assess import Assessment, DoseInForce, assess
+from dosing.core.errors import InputError, TacroError
+from dosing.core.models import Event, Patient
+from dosing.core.profile import Profile
+from dosing.core.regimen import Regimen
+from dosing.core.schedule import DueCheck
 
 # An id no stored event has, so a candidate sorts after every event of its day.
 CANDIDATE_LINE = 2**62
 
 
 class StoreLike(Protocol):
-    """The part of `dosing.store.Store` the app uses."""
+    """The part of `dosing.store.db.Store` the app uses."""
 
     def add_patient(self, patient: Patient) -> None: ...
     def update_patient(self, patient: Patient) -> None: ...
@@ -122,7 +123,7 @@ class Clinic:
 
     def regimen_in_force(self, dose: DoseInForce | None) -> Regimen | None:
         """The capsules that make the recorded dose (via the core's regimen), when weight and rate are known."""
-        from dosing.regimen import regimen
+        from dosing.core.regimen import regimen
 
         if dose is None or dose.rate is None or dose.weight is None or dose.rate.value <= 0:
             return None
@@ -132,7 +133,7 @@ class Clinic:
     # ------------------------------------------------------------------ writing
     def dose_jump(self, event: Event, replacing: int | None = None) -> str | None:
         """The core's request for confirmation when `event` sets a dose far from the one in force before it."""
-        from dosing.confirm import dose_jump
+        from dosing.core.confirm import dose_jump
 
         others = [e for e in self.store.events(event.patient_id) if replacing is None or e.line != replacing]
         line = replacing if replacing is not None else CANDIDATE_LINE

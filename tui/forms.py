@@ -1,7 +1,7 @@
 """What the forms mean, without Textual: field texts in, validated core models or field errors out.
 
-Every check is the core's: the unit parsers (`dosing.units`) and the models'
-validators (`dosing.models`), run with the active profile and the injected
+Every check is the core's: the unit parsers (`dosing.core.units`) and the models'
+validators (`dosing.core.models`), run with the active profile and the injected
 today. This module only routes texts to the right model field and each core
 error back to the form field that caused it.
 """
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from dosing import units
-from dosing.errors import InputError
-from dosing.models import Event, Patient, check_patient_id
-from dosing.profile import Profile
+from dosing.core import units
+from dosing.core.errors import InputError
+from dosing.core.models import Event, Patient, check_patient_id
+from dosing.core.profile import Profile
 
 EVENT_CHOICES = (("visit", "visit"), ("start", "start"), ("dose change", "dose_change"), ("stop", "stop"))
 

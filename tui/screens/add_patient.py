@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Static
 
-from dosing.errors import TacroError
+from dosing.core.errors import TacroError
 from tui import forms
 from tui.widgets.field import Form, FormField
 
@@ -54,8 +54,8 @@ class AddPatientScreen(Screen[str | None]):
     @on(Checkbox.Changed)
     def _suggest(self) -> None:
         """The paper's starting regimen for this weight (lower after cyclosporine nephrotoxicity), as a hint."""
-        from dosing import units
-        from dosing.regimen import suggest_start
+        from dosing.core import units
+        from dosing.core.regimen import suggest_start
 
         box = self.query_one("#suggestion", Static)
         weight = self.query_one("#field-weight", FormField)

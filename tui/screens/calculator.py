@@ -9,9 +9,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
-from dosing import units
-from dosing.errors import InputError, TacroError
-from dosing.models import Finding
+from dosing.core import units
+from dosing.core.errors import InputError, TacroError
+from dosing.core.models import Finding
 from tui.forms import FieldSpec, hint
 from tui.widgets.field import Form, FormField
 from tui.widgets.results import adjustment_text, regimen_text
@@ -137,7 +137,7 @@ class CalculatorScreen(Screen):
         result.update(Text(f"No result: {error.message}"))
 
     def _regimen(self) -> None:
-        from dosing.regimen import regimen, suggest_start
+        from dosing.core.regimen import regimen, suggest_start
 
         result = self.query_one("#regimen-result", Static)
         weight, rate = self._q("reg-weight"), self._q("reg-rate")
@@ -158,7 +158,7 @@ class CalculatorScreen(Screen):
         result.update(regimen_text(reg))
 
     def _adjust(self) -> None:
-        from dosing.adjust import adjust
+        from dosing.core.adjust import adjust
 
         result = self.query_one("#adjust-result", Static)
         dose, trough, target = self._q("adj-dose"), self._q("adj-trough"), self._q("adj-target")

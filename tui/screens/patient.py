@@ -9,10 +9,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from dosing import units
-from dosing.errors import TacroError
-from dosing.models import Event
-from dosing.profile import SEVERITY_RANK
+from dosing.core import units
+from dosing.core.errors import TacroError
+from dosing.core.models import Event
+from dosing.core.profile import SEVERITY_RANK
 from tui.clinic import PatientView
 from tui.widgets.results import due_text, findings_text
 from tui.widgets.plot import Chart, Line, Point, Series, TimePlot

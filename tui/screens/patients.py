@@ -57,7 +57,7 @@ class PatientListScreen(Screen):
     @work(thread=True, exclusive=True, group="open")
     def open_store(self) -> None:
         """Import the core and open the store off the event loop, so the window is drawn at once."""
-        from dosing.errors import TacroError
+        from dosing.core.errors import TacroError
 
         try:
             clinic = self.app.opener()

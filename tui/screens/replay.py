@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from dosing.errors import TacroError
+from dosing.core.errors import TacroError
 from tui.widgets.results import findings_text
 
 
@@ -43,7 +43,7 @@ class ReplayScreen(Screen):
 
     def _load(self, case: int):
         if case not in self.replays:
-            from dosing.replay import replay
+            from dosing.replay.engine import replay
 
             self.replays[case] = replay(case, profile=self.app.clinic.profile)
         return self.replays[case]

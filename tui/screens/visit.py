@@ -9,8 +9,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Select, Static
 
-from dosing.errors import TacroError
-from dosing.models import Event
+from dosing.core.errors import TacroError
+from dosing.core.models import Event
 from tui import forms
 from tui.widgets.field import Form, FormField
 

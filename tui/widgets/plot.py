@@ -56,7 +56,7 @@ SEVERITY_STYLE = {"alert": "bold red", "warn": "bold yellow", "info": "cyan"}
 
 def render_chart(chart: Chart, width: int, height: int) -> Text:
     """The chart as text: a title, `height` plot rows, a date axis and a legend."""
-    from dosing import units
+    from dosing.core import units
 
     out = Text()
     out.append(f"{chart.title} ({chart.unit})\n", style="bold")

@@ -1,7 +1,7 @@
 """Core result objects as styled text that wraps to the terminal: findings, checks due, regimens, adjustments.
 
 Every number shown comes from the Finding, DueCheck, Regimen or Adjustment
-passed in; nothing is recomputed here (the plain-text twins are in dosing.render).
+passed in; nothing is recomputed here (the plain-text twins are in dosing.core.render).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rich.text import Text
 from tui.widgets.plot import SEVERITY_STYLE
 
 if TYPE_CHECKING:  # the first screen is drawn before the core (pint, numpy) is imported
-    from dosing.models import Finding
-    from dosing.schedule import DueCheck
+    from dosing.core.models import Finding
+    from dosing.core.schedule import DueCheck
 
 STREAM_SHORT = {"renal": "creatinine + BP", "level": "trough"}
 STANCE = "Decision support, not a prescription: the prescriber decides."

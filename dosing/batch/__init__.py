@@ -1,0 +1,1 @@
+"""Batch checking of whole monitoring logs (pandas, column-wise)."""

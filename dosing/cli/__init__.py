@@ -1,0 +1,1 @@
+"""The `tacro` command: argument parsing and one module per subcommand."""

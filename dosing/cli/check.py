@@ -1,0 +1,277 @@
+"""`tacro check LOG`: batch-check a monitoring log (CSV, .xlsx) or the store against every rule.
+
+Findings go to stdout (or --out) as a table, JSON or CSV; stderr gets the
+unknown columns once and one summary line per rule, plus a progress line on a
+terminal only. Exit codes (contract §1): 2 when any row could not be read (the
+readable rows are still checked and reported), else 1 when a finding is at or
+above --fail-on, else 0.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dosing import __version__
+from dosing.core import clock
+from dosing.cli.main import ExitCode, add_fail_on, add_profile_option, exit_for
+from dosing.core.errors import TacroError
+from dosing.core.profile import Profile, load_profile
+
+STANCE = ("Decision support, not a prescription: the prescriber decides. Each finding's basis (inputs, threshold, "
+          "source) is in --format json or csv.")
+# Spreadsheet programs run a cell starting with these as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone could watch a progress line
+
+
+def add_arguments(p) -> None:
+    p.add_argument("log", nargs="?", metavar="LOG", help="the monitoring log: a CSV file or an .xlsx workbook")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table for people (default), json or csv for scripts")
+    p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout")
+    p.add_argument("--force", action="store_true", help="replace --out FILE if it already exists")
+    add_fail_on(p)
+    add_profile_option(p)
+    p.add_argument("--as-of", metavar="DATE",
+                   help="check as of this ISO date (default today): later rows are invalid, later checks not yet due")
+    p.add_argument("--db", metavar="PATH", help="check every patient in the store at PATH instead of a LOG")
+
+
+def run(args) -> int:
+    from dosing.batch import engine as batch
+
+    if bool(args.log) == bool(args.db):
+        raise TacroError("tacro check needs a LOG file or --db PATH (one of them, not both)")
+    profile = load_profile(args.profile)
+    as_of = _as_of(args.as_of)
+    out = Path(args.out) if args.out else None
+    source = Path(args.log) if args.log else Path(args.db)
+    if out is not None:
+        _refuse_overwriting_input(out, source)
+    size = source.stat().st_size if source.is_file() else 0
+    progress = Progress(enabled=sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES)
+    # The check builds no reference cycles worth collecting, but a million-row log and its findings make
+    # the cyclic collector rescan every container again and again (a fifth of the run time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if args.log:
+            from dosing.io.logfile import read_log
+
+            progress.stage(f"reading {source.name} ({size / 1e6:.0f} MB)")
+            log = read_log(source, profile, as_of)
+            log.raw, log.notes = {}, log.notes[:0]  # the cell texts are not needed here: free them early
+            progress.stage(f"checking {len(log.columns):,} rows")
+            result = batch.check_log(log, profile, as_of)
+            input_text = str(args.log)
+        else:
+            progress.stage("reading the store")
+            events = _store_events(source)
+            progress.stage(f"checking {len(events):,} events")
+            result = batch.check_events(events, profile, as_of)
+            input_text = f"store:{args.db}"
+        progress.stage(f"writing {len(result.records):,} findings")
+        text = render(result, args.format, profile, as_of, input_text)
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            write_private(out, text, replace=args.force)
+    finally:
+        progress.done()
+        if collecting:
+            gc.enable()
+    _summary_to_stderr(result, profile)
+    if result.rows_invalid:
+        return ExitCode.INVALID
+    return exit_for(result.severities(), args.fail_on)
+
+
+# ---------------------------------------------------------------------------------------------- input
+def _as_of(text: str | None) -> dt.date:
+    if text is None:
+        return clock.today()
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise TacroError(f"--as-of: got {text!r}; expected an ISO 8601 date such as 2026-11-22") from None
+    if day.year < 1950:
+        raise TacroError(f"--as-of: got {text!r}; expected a date from 1950 on")
+    return day
+
+
+def _store_events(path: Path):
+    from dosing.store.db import Store
+
+    if not path.exists():  # a check never creates a store
+        raise TacroError(f"no store at {path}")
+    with Store.open(path, create=False) as store:
+        return store.all_events()
+
+
+def _refuse_overwriting_input(out: Path, source: Path) -> None:
+    try:
+        same = out.exists() and source.exists() and out.samefile(source)
+    except OSError:
+        same = False
+    if same:
+        raise TacroError(f"--out {out} is the input itself; choose another file")
+
+
+# ---------------------------------------------------------------------------------------------- output
+def render(result, fmt: str, profile: Profile, as_of: dt.date, input_text: str) -> str:
+    if fmt == "json":
+        return json_text(json_document(result, profile, as_of, input_text))
+    if fmt == "csv":
+        return csv_text(result.records)
+    return table_text(result, profile, as_of)
+
+
+def json_document(result, profile: Profile, as_of: dt.date, input_text: str) -> dict:
+    """The stable JSON object scripts read (README, section `tacro check`)."""
+    return {
+        "tacro_version": __version__,
+        "profile": profile.name,
+        "as_of": as_of.isoformat(),
+        "input": input_text,
+        "rows": {"checked": result.rows_checked, "invalid": result.rows_invalid},
+        "summary": result.summary,
+        "findings": result.records,
+    }
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
+
+
+def json_text(doc: dict) -> str:
+    """The document indented, one finding per line: json's indenting encoder is pure Python and too slow
+    for a hundred thousand findings, the compact one is C."""
+    head = json.dumps({k: v for k, v in doc.items() if k != "findings"}, indent=2, ensure_ascii=False)
+    encode = _ENCODER.encode
+    findings = ",\n".join("    " + encode(f) for f in doc["findings"])
+    findings = f"[\n{findings}\n  ]" if findings else "[]"
+    return f'{head[:-2]},\n  "findings": {findings}\n}}\n'
+
+
+def neutralise(cell: str) -> str:
+    """A text cell a spreadsheet will show as text, never run as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def csv_text(records: list[dict]) -> str:
+    from dosing.batch.engine import FINDING_COLUMNS
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(FINDING_COLUMNS)
+    encode = _ENCODER.encode
+    for r in records:
+        row = []
+        for k in FINDING_COLUMNS:
+            v = r[k]
+            if k == "basis":
+                v = encode(v) if v else ""
+            elif v is None:
+                v = ""
+            row.append(neutralise(v) if isinstance(v, str) else v)
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def table_text(result, profile: Profile, as_of: dt.date) -> str:
+    recs = result.records
+    head = (f"{len(recs):,} finding{'s' if len(recs) != 1 else ''} in {result.rows_checked:,} rows checked"
+            f"{f', {result.rows_invalid:,} rows not readable' if result.rows_invalid else ''}"
+            f" (as of {as_of.isoformat()}, profile {profile.name})")
+    if not recs:
+        return f"{head}\nno findings\n{STANCE}\n"
+    pid_w = min(max(len("PATIENT"), *(len(r["patient_id"]) for r in recs)), 24)
+    rule_w = max(len(r["rule"]) for r in recs)
+    line_w = max(len("LINE"), *(len(str(r["line"])) for r in recs))
+    title = f"{'LINE':>{line_w}}  {'PATIENT':<{pid_w}}  {'DATE':<10}  {'SEVERITY':<8}  {'RULE':<{rule_w}}  MESSAGE"
+    lines = [head, title]
+    for r in recs:
+        pid = r["patient_id"] if len(r["patient_id"]) <= pid_w else r["patient_id"][:pid_w - 1] + "…"
+        lines.append(f"{r['line']:>{line_w}}  {pid:<{pid_w}}  {r['date'] or '':<10}  {r['severity']:<8}  "
+                     f"{r['rule']:<{rule_w}}  {r['message']}")
+    lines.append(STANCE)
+    return "\n".join(lines) + "\n"
+
+
+def write_private(path: Path, text: str, replace: bool = False) -> None:
+    """Write a findings file 0600 via a temporary file in the same folder, then rename it into place.
+
+    An existing file is replaced only when asked (--force): an export never
+    overwrites a file silently (reliability §9).
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not replace:
+        raise TacroError(f"{path} already exists; use --force to replace it")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
+            os.unlink(tmp)
+    except FileExistsError:
+        _unlink_quietly(tmp)
+        raise TacroError(f"{path} already exists; use --force to replace it") from None
+    except OSError as e:
+        _unlink_quietly(tmp)
+        raise TacroError(f"could not write {path}: {e.strerror}") from None
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def _unlink_quietly(p: str) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+def _summary_to_stderr(result, profile: Profile) -> None:
+    err = sys.stderr
+    if result.unknown_columns:
+        err.write(f"tacro check: unknown column(s) ignored: {', '.join(result.unknown_columns)}\n")
+    if result.padded_ids:
+        err.write(f"tacro check: {result.padded_ids} patient id(s) have leading or trailing blanks; ids are kept "
+                  f"exactly as written, so 'A1' and 'A1 ' are different patients\n")
+    if not result.summary:
+        err.write(f"tacro check: no findings in {result.rows_checked:,} rows\n")
+    for rule, count in result.summary.items():
+        err.write(f"tacro check: {rule} ({profile.severity(rule)}): {count:,}\n")
+
+
+class Progress:
+    """A one-line stage display on stderr, only on a terminal; nothing at all when piped."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.shown = False
+
+    def stage(self, text: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[Ktacro check: {text}…")
+            sys.stderr.flush()
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False

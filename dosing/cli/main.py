@@ -1,0 +1,120 @@
+"""The `tacro` command: argument parsing, exit codes, and errors as messages (never tracebacks).
+
+Each subcommand lives in its own module with `add_arguments(parser)` and
+`run(args) -> int`, imported only when used, so `tacro dose` never loads
+pandas or Textual.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from enum import IntEnum
+
+from dosing.core.errors import TacroError
+
+
+class ExitCode(IntEnum):
+    """Exit codes of contract §1."""
+
+    OK = 0
+    FINDINGS = 1
+    INVALID = 2
+
+
+# name -> (module, one-line help). `tacro` alone runs `tui`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("tui.command", "the visit log (Textual) on the embedded store"),
+    "dose": ("dosing.cli.dose", "a regimen from weight and mg/kg/day (or the paper's starting dose)"),
+    "adjust": ("dosing.cli.adjust", "proportional dose adjustment from a trough, with its caveats"),
+    "check": ("dosing.cli.check", "batch-check a monitoring log (CSV, .xlsx or the store)"),
+    "replay": ("dosing.cli.replay", "replay published case 1, 2, 3 or all of Duddridge & Powell 1997"),
+    "import": ("dosing.cli.transfer", "import a monitoring log CSV into the store (all or nothing)"),
+    "export": ("dosing.cli.transfer", "export visits from the store to CSV"),
+    "profile": ("dosing.cli.profile", "print the active rule profile, each value with its source"),
+}
+
+DESCRIPTION = (
+    "tacro: decision support for oral tacrolimus in SLE (Duddridge & Powell 1997 and modern practice). "
+    "It suggests and checks; the prescriber decides. Quantities carry their unit: '70 kg', '0.1 mg/kg/day'."
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tacro", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            mod = _load(module)
+            if mod is not None:
+                mod.add_arguments(p, name) if _takes_name(mod) else mod.add_arguments(p)
+    return parser
+
+
+def _takes_name(mod) -> bool:
+    import inspect
+
+    return len(inspect.signature(mod.add_arguments).parameters) > 1
+
+
+def _load(module: str):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and module.startswith(e.name):
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("--db"):
+        argv = ["tui", *argv]
+    command = argv[0] if argv[0] in COMMANDS else None
+    parser = build_parser(command)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.INVALID
+    mod = _load(COMMANDS[args.command][0])
+    if mod is None:
+        print(f"tacro: error: '{args.command}' is not available in this build", file=sys.stderr)
+        return ExitCode.INVALID
+    try:
+        return int(mod.run(args))
+    except TacroError as e:
+        print(f"tacro: error: {e.message}", file=sys.stderr)
+        return ExitCode.INVALID
+    except KeyboardInterrupt:
+        print("tacro: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK
+    except Exception as e:  # never a traceback: it could carry patient data
+        if os.environ.get("TACRO_DEBUG"):
+            raise
+        print(f"tacro: internal error ({type(e).__name__}); details withheld because they may contain "
+              f"patient data. Re-run with TACRO_DEBUG=1 to see them.", file=sys.stderr)
+        return ExitCode.INVALID
+
+
+def add_profile_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", metavar="FILE", help="a TOML profile overriding the built-in 1997 profile")
+
+
+def add_fail_on(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fail-on", choices=["info", "warn", "alert"], default="alert",
+                   help="exit 1 when a finding is at or above this severity (default: alert)")
+
+
+def exit_for(severities, fail_on: str) -> int:
+    """0, or 1 when any finding is at or above `fail_on` (contract §1)."""
+    from dosing.core.profile import SEVERITY_RANK
+
+    limit = SEVERITY_RANK[fail_on]
+    return ExitCode.FINDINGS if any(SEVERITY_RANK[s] >= limit for s in severities) else ExitCode.OK

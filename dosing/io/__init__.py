@@ -1,0 +1,1 @@
+"""Reading and writing monitoring logs: the strict reader and CSV safety."""

@@ -1,0 +1,1 @@
+"""Replay of the published cases for trainees."""

@@ -1,0 +1,1 @@
+"""The embedded SQLite store: schema, rows, private files and the Store API."""
