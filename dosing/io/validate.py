@@ -1,0 +1,234 @@
+"""Validating the split cells column by column into canonical EventColumns (each distinct text once)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from dosing.io import csvsafe
+from dosing.core import units
+from dosing.core.columns import CANONICAL, EVENT_CODES, EventColumns
+from dosing.core.errors import SENSITIVE_FIELDS, InputError
+from dosing.core.models import Event, check_date, check_patient_id
+from dosing.core.plausibility import ZERO_ALLOWED, canonical_limits, expected_text
+from dosing.core.profile import Profile
+from dosing.io.cells import InvalidCell, LogRead, NUMERIC_FIELDS, WHOLE_ROW
+from dosing.io.split import REPEATED_HEADER, Table
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+
+
+def _number_problem(text: str, unit: str, example: str, number: str) -> tuple[float, str | None]:
+    """(value, None) for a plain number, (nan, None) for a blank cell, (nan, expected) otherwise.
+
+    The grammar is the one `units.parse` reads for the number of "7.5 mg/day":
+    the same regular expression, then float(), then a finiteness check.
+    """
+    if not text.strip():
+        return math.nan, None
+    m = units._NUMBER.match(text)
+    if m and not m.group(2):
+        value = float(m.group(1))
+        if math.isfinite(value):
+            return value, None
+        return math.nan, f"a finite number in {unit}"
+    if _DECIMAL_COMMA.match(text):
+        return math.nan, f"a number with a decimal point, not a comma (e.g. {text.strip().replace(',', '.')})"
+    if m and m.group(2):
+        return math.nan, (f"a plain number: the unit belongs in the header (e.g. '{example}'), not in the cell; "
+                          f"this column is read in {unit}")
+    return math.nan, f"a plain number in {unit} (the unit is in the header), e.g. '{number}'"
+
+
+def _per_unique(cells: np.ndarray, fn, sort: bool = False, keep: list | None = None):
+    """Apply fn once per distinct cell text: (codes, list of fn results); `keep` receives the texts."""
+    n = len(cells)
+    # A mostly empty column (dose, weight, event) hashes only its filled cells; a sample decides cheaply.
+    if not sort and n and (cells[:: max(1, n // 512)] == "").mean() > 0.5:
+        blank = cells == ""
+        if 2 * int(blank.sum()) > n:
+            filled = np.flatnonzero(~blank)
+            sub, uniques = pd.factorize(cells[filled])
+            codes = np.full(n, len(uniques), dtype=np.intp)
+            codes[filled] = sub
+            uniques = [*uniques, ""]
+            if keep is not None:
+                keep.extend(uniques)
+            return codes, [fn(u) for u in uniques]
+    codes, uniques = pd.factorize(cells, sort=sort)
+    if keep is not None:
+        keep.extend(uniques)
+    return codes, [fn(u) for u in uniques]
+
+
+def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
+    """Hold every cell to what the Event model accepts, column by column (each distinct text once)."""
+    h, n = table.header, len(table.lines)
+    cells = table.cells
+    ok = np.ones(n, dtype=bool)
+    problems: list[tuple[str, np.ndarray, list[str | None], np.ndarray]] = []  # (field, codes, expected per uniq)
+
+    def note(fld: str, codes: np.ndarray, expected: list[str | None]):
+        bad_u = np.array([e is not None for e in expected], dtype=bool)
+        if bad_u.any():
+            bad = bad_u[codes]
+            ok[bad] = False
+            problems.append((fld, codes, expected, bad))
+
+    # patient_id: kept exactly, except that tacro's own export neutralisation ("'-5" for "-5",
+    # dosing.io.csvsafe) is undone here, once, so `check` and `import` see the same ids.
+    pid_cells = cells["patient_id"]
+    if n and any(t.startswith("'") for t in pd.unique(pid_cells)):
+        pid_cells = cells["patient_id"] = np.array([csvsafe.restore(t) for t in pid_cells], dtype=object)
+    if "note" in cells:
+        cells["note"] = np.array([csvsafe.restore(t) if t[:1] == "'" else t for t in cells["note"]], dtype=object)
+    pid_texts: list[str] = []
+    pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts)
+    note("patient_id", pid_codes, [e for _, e in pid_res])
+    pid_ok = ~np.array([e is not None for _, e in pid_res], dtype=bool)[pid_codes] if n else np.zeros(0, bool)
+
+    # date: the model's check (ISO 8601, from 1950, not after as_of).
+    def date_of(u: str):
+        d, e = _try(lambda v: check_date("date", v, as_of), u)
+        return (d.toordinal() if d is not None else 0), e
+
+    d_codes, d_res = _per_unique(cells["date"], date_of)
+    note("date", d_codes, [e for _, e in d_res])
+    day = np.array([d for d, _ in d_res], dtype=np.int64)[d_codes] if n else np.zeros(0, np.int64)
+    date_ok = ~np.array([e is not None for _, e in d_res], dtype=bool)[d_codes] if n else np.zeros(0, bool)
+
+    # A repeated header row: its patient_id and date cells are the header's own (compared once per distinct text).
+    rep = np.zeros(n, dtype=bool)
+    pid_name, date_name = h.cells[h.positions["patient_id"]], h.cells[h.positions["date"]]
+    pid_is_name = np.array([u == pid_name for u in pid_texts] or [False])
+    if pid_is_name.any():
+        rep = pid_is_name[pid_codes] & (cells["date"] == date_name)
+
+    event = np.zeros(n, dtype=np.int8)
+    if "event" in cells:
+        def event_of(u: str):
+            name, e = _try(Event._event, u)
+            return (EVENT_CODES[name] if name else 0), e
+
+        e_codes, e_res = _per_unique(cells["event"], event_of)
+        note("event", e_codes, [e for _, e in e_res])
+        event = np.array([c for c, _ in e_res], dtype=np.int8)[e_codes]
+
+    product = np.full(n, "", dtype=object)
+    if "product" in cells:
+        def product_of(u: str):
+            if not u.strip():
+                return "", None
+            key, e = _try(lambda v: profile.product(v).key, u)
+            return key or "", e
+
+        p_codes, p_res = _per_unique(cells["product"], product_of)
+        note("product", p_codes, [e for _, e in p_res])
+        product = np.array([k for k, _ in p_res] or [""], dtype=object)[p_codes]
+
+    limits = canonical_limits(profile)
+    values: dict[str, np.ndarray] = {}
+    for fld in NUMERIC_FIELDS:
+        if fld not in cells:
+            continue
+        unit = h.units[fld]
+        kind = "dose_rate" if fld == "dose_rate" else CANONICAL[fld]
+        factor = units.column_factor(unit, kind, fld)
+        example = f"{h.names[fld]} [{unit}]"
+        number = units.KINDS[kind].example.split()[0]
+        codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number))
+        raw_u = np.array([v for v, _ in res] or [math.nan], dtype=float)
+        expected = [e for _, e in res]
+        with np.errstate(invalid="ignore", over="ignore"):
+            canon_u = raw_u * factor
+        present = ~np.isnan(raw_u)
+        low, high = limits[fld]
+        with np.errstate(invalid="ignore"):
+            implausible = present & (~np.isfinite(canon_u) | (canon_u < 0) | (canon_u < low) | (canon_u > high)
+                                     | ((canon_u == 0) & (fld not in ZERO_ALLOWED)))
+        if implausible.any():
+            why = expected_text(fld, profile)
+            expected = [why if implausible[i] else e for i, e in enumerate(expected)]
+        note(fld, codes, expected)
+        values[fld] = canon_u[codes] if n else np.zeros(0)
+
+    # Cross-field checks, as Event's model validator: only on rows whose cells are all readable, first failure only.
+    cross_bad = np.zeros(n, dtype=bool)
+    cross: list[tuple[int, str, str]] = []  # (row, field, expected)
+
+    def has(fld: str) -> np.ndarray:
+        return ~np.isnan(values[fld]) if fld in values else np.zeros(n, dtype=bool)
+
+    def flag(mask: np.ndarray, fld, expected: str):
+        rows = np.flatnonzero(mask & ok & ~cross_bad & ~rep)
+        if rows.size:
+            cross_bad[rows] = True
+            cross.extend((int(i), fld if isinstance(fld, str) else fld(i), expected) for i in rows)
+
+    has_dose, has_rate = has("dose"), has("dose_rate")
+    flag(has_dose & has_rate, "dose", "the dose either as mg/day or as mg/kg/day, not both")
+    s_has, d_has = has("sbp"), has("dbp")
+    flag(s_has != d_has, lambda i: "sbp" if d_has[i] else "dbp", "both systolic and diastolic pressure, or neither")
+    if "sbp" in values and "dbp" in values:
+        with np.errstate(invalid="ignore"):
+            flag(s_has & d_has & (values["dbp"] >= values["sbp"]), "dbp", "a diastolic pressure below the systolic")
+    no_dose = ~has_dose & ~has_rate
+    flag((event == EVENT_CODES["start"]) & no_dose, "dose",
+         "a dose on a start event (mg/day, or mg/kg/day with a weight)")
+    flag((event == EVENT_CODES["dose_change"]) & no_dose, "dose", "the new dose on a dose_change event")
+    flag(has("hours_post_dose") & ~has("trough"), "hours_post_dose", "a trough to go with it")
+
+    # Collect every problem as InvalidCell, in line then column order.
+    invalid = list(table.invalid)
+    lines = table.lines
+    for i in np.flatnonzero(rep):
+        invalid.append(InvalidCell(int(lines[i]), WHOLE_ROW, "", REPEATED_HEADER))
+    order = {f: p for f, p in h.positions.items()}
+    cell_problems = []
+    for fld, codes, expected, bad in problems:
+        for i in np.flatnonzero(bad & ~rep):
+            value = "" if fld in SENSITIVE_FIELDS else str(cells[fld][i])
+            cell_problems.append((int(lines[i]), order[fld],
+                                  InvalidCell(int(lines[i]), h.names[fld], value, expected[codes[i]])))
+    for i, fld, expected_text_ in cross:
+        value = "" if fld not in cells else str(cells[fld][i])
+        cell_problems.append((int(lines[i]), order.get(fld, order.get("dose_rate", 0)),
+                              InvalidCell(int(lines[i]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
+                                          value, expected_text_)))
+    cell_problems.sort(key=lambda t: (t[0], t[1]))
+    invalid.extend(c for _, _, c in cell_problems)
+    line_index = {int(k): i for i, k in enumerate(lines)} if invalid else {}
+    for c in invalid:
+        i = line_index.get(c.line)
+        if i is not None and not rep[i]:
+            c.patient_id = pid_cells[i] if pid_ok[i] else None
+            c.date = dt.date.fromordinal(int(day[i])) if date_ok[i] else None
+    invalid.sort(key=lambda c: c.line)
+
+    readable = ok & ~cross_bad & ~rep
+    keep = None if readable.all() else np.flatnonzero(readable)
+
+    def sub(a: np.ndarray) -> np.ndarray:
+        return a if keep is None else a[keep]
+
+    vals = {f: sub(v) for f, v in values.items()}
+    cols = EventColumns(
+        patient=sub(pid_cells), day=sub(day), event=sub(event), product=sub(product), line=sub(lines),
+        values=vals, patient_code=sub(pid_codes.astype(np.int64)),
+    )
+    raw = {f: sub(c) for f, c in cells.items()}
+    notes = raw["note"] if "note" in raw else np.full(len(cols), "", dtype=object)
+    header_units = dict(h.units)
+    return LogRead(cols, invalid, list(h.unknown), header_units, raw, notes, table.rows)
+
+
+def _try(fn, value):
+    """(result, None) or (None, what was expected) for the model's own validators."""
+    try:
+        return fn(value), None
+    except InputError as e:
+        return None, e.expected
