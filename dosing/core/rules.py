@@ -11,54 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from dosing.core import units
+from dosing.core import (
+    schedule,  # registers CHECK_OVERDUE  # noqa: F401
+    units,
+)
 from dosing.core.columns import EventColumns, day_to_date
 from dosing.core.history import History, ge, gt, lt
 from dosing.core.profile import SEVERITY_RANK, Profile
-
-
-@dataclass
-class Hits:
-    """The rows where one rule fired, with everything its findings will show."""
-
-    rule: str
-    rows: np.ndarray  # indices into History (sorted rows)
-    measure: str
-    value: np.ndarray  # canonical floats
-    unit: str  # display unit of value and threshold
-    threshold: np.ndarray
-    comparison: str
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
-    date: np.ndarray | None = None  # day ordinals, when not the row's own date
-
-
-Rule = Callable[[History], "Hits | None"]
-RULES: dict[str, Rule] = {}
-MESSAGES: dict[str, Callable[[dict], str]] = {}
-BASIS: dict[str, Callable[[dict], dict[str, str]]] = {}
-
-
-def rule(rule_id: str):
-    """Register a rule definition under its contract identifier."""
-
-    def register(fn: Rule) -> Rule:
-        RULES[rule_id] = fn
-        return fn
-
-    return register
-
-
-def message(rule_id: str):
-    def register(fn):
-        MESSAGES[rule_id] = fn
-        return fn
-
-    return register
+from dosing.core.registry import BASIS, MESSAGES, RULES, Hits, message, rule
 
 
 def _hits(h: History, rule_id: str, mask: np.ndarray, measure: str, value: np.ndarray, unit: str,
@@ -371,15 +335,11 @@ def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict,
 def evaluate(cols: EventColumns, profile: Profile, as_of: dt.date | None = None,
              rules: tuple[str, ...] | None = None) -> FindingTable:
     """Run every rule of the profile (and the schedule) over the columns."""
-    from dosing.core import schedule
-
     h = History(cols, profile)
     hits = []
-    for rule_id, fn in RULES.items():
+    for rule_id in sorted(RULES, key=lambda r: RULE_ORDER.get(r, 99)):
         if rules is None or rule_id in rules:
-            hits.append(fn(h))
-    if rules is None or "CHECK_OVERDUE" in rules:
-        hits.append(schedule.overdue(h, as_of))
+            hits.append(RULES[rule_id](h, as_of))
     return FindingTable(h, [x for x in hits if x is not None and len(x.rows)])
 
 

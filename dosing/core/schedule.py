@@ -31,6 +31,7 @@ import numpy as np
 
 from dosing.core.columns import day_to_date
 from dosing.core.history import History, ge, lt
+from dosing.core.registry import MESSAGES, Hits, rule
 
 STREAMS = {"renal": "creatinine", "level": "trough"}
 STREAM_TITLES = {"renal": "creatinine and blood pressure check", "level": "trough level check"}
@@ -118,10 +119,9 @@ def windows(h: History, stream: str, stab: dict[str, np.ndarray] | None = None) 
     return Windows(stream, anchor, due_from, due_by, reason, ordinal, stab)
 
 
+@rule("CHECK_OVERDUE", takes_as_of=True)
 def overdue(h: History, as_of: dt.date | None):
     """CHECK_OVERDUE hits: windows that closed with no check of their stream."""
-    from dosing.core.rules import Hits
-
     stab = _stability(h)
     rows, value, thr, day, extra_stream, extra_next, extra_anchor_day = [], [], [], [], [], [], []
     as_of_day = as_of.toordinal() if as_of else None
@@ -197,13 +197,7 @@ def _overdue_message(c: dict) -> str:
     return f"A {what} was due by {due_by} ({why}); {done}."
 
 
-def _register() -> None:
-    from dosing.core import rules
-
-    rules.MESSAGES["CHECK_OVERDUE"] = _overdue_message
-
-
-_register()
+MESSAGES["CHECK_OVERDUE"] = _overdue_message
 
 
 @dataclass(frozen=True)
