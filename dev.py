@@ -21,6 +21,12 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".tacro-installed"
 
 
+# Run before the tests by `python3 dev.py test` (with no extra arguments).
+STATIC_CHECKS = [
+    ("lint (ruff)", ["ruff", "check", "dosing", "tui", "tests", "benchmarks", "dev.py"]),
+]
+
+
 def _python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -31,7 +37,7 @@ def _wanted_stamp() -> str:
 
 def ensure_env() -> Path:
     """Create .venv and install tacro with its test extras, once per pyproject."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py must explain itself on an old Python)
         sys.exit(f"tacro needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     py = _python()
     if not py.exists():
@@ -55,6 +61,12 @@ def main(argv: list[str]) -> int:
     py = ensure_env()
     if argv[0] == "run":
         return subprocess.call([str(py), "-m", "dosing", *argv[1:]])
+    if not argv[1:]:  # the whole suite: the static checks first, so CI runs them too
+        for name, cmd in STATIC_CHECKS:
+            print(f"dev.py: {name} ...", file=sys.stderr, flush=True)
+            if subprocess.call([str(py), "-m", *cmd], cwd=ROOT) != 0:
+                print(f"dev.py: {name} failed", file=sys.stderr)
+                return 1
     return subprocess.call([str(py), "-m", "pytest", *argv[1:]], cwd=ROOT)
 
 

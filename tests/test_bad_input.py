@@ -52,7 +52,7 @@ IMPLAUSIBLE = {
 }
 
 CASES: list[tuple[str, dict, str]] = []
-for field, (good, unit) in QUANTITY_FIELDS.items():
+for field, (_good, unit) in QUANTITY_FIELDS.items():
     other = {"sbp": {"dbp": "60 mmHg"}, "dbp": {"sbp": "200 mmHg"}, "hours_post_dose": {"trough": "8 ng/mL"}}
     extra = other.get(field, {})
     for name, bad in GENERIC_BAD:

@@ -17,8 +17,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from dosing.core.assess import assess
 from dosing.cli.main import main
+from dosing.core.assess import assess
 from dosing.core.errors import InputError
 from dosing.core.models import Event
 from dosing.core.profile import default_profile
@@ -130,7 +130,7 @@ def test_tacro_check_equals_assess_patient_by_patient(tmp_path, capsys, seed):
     batch = Counter(key(f["patient_id"], f["date"], f["rule"], f["severity"], f["message"], f["value"],
                         f["threshold"], f["line"]) for f in doc["findings"] if f["rule"] != "INPUT_INVALID")
     single = Counter()
-    for pid, evs in events.items():
+    for evs in events.values():
         for f in assess(evs, as_of=AS_OF).findings:
             single[key(f.patient_id, f.date.isoformat(), f.rule, f.severity, f.message,
                        f.value.value if f.value else None, f.threshold.value if f.threshold else None, f.line)] += 1

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from dosing.core.columns import from_events
 from dosing.core.errors import InputError
-from dosing.io.logfile import read_log
 from dosing.core.models import Event
 from dosing.core.profile import default_profile
+from dosing.io.logfile import read_log
 
 AS_OF = dt.date(2026, 11, 22)
 COLUMNS = {  # header -> (field, unit appended for the model, or None for text)

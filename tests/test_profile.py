@@ -44,8 +44,9 @@ def test_user_override_changes_the_rule_and_is_marked_local(tmp_path):
     assert p.values["trough_upper_band"].source == "user profile local.toml"
     assert p.severity("TROUGH_UPPER_BAND") == "alert"
     rows = [ev("2026-01-01", event="start", dose="7 mg/day"), ev("2026-01-10", trough="16 ng/mL")]
-    from dosing.core.assess import assess
     import datetime as dt
+
+    from dosing.core.assess import assess
 
     got = [f for f in assess(rows, p, dt.date(2026, 1, 11)).findings if f.rule == "TROUGH_UPPER_BAND"]
     assert len(got) == 1 and got[0].severity == "alert"

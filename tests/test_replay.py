@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from dosing.core.errors import InputError
-from dosing.replay.engine import replay
 from dosing.core.units import Q_
+from dosing.replay.engine import replay
 
 
 def _step(r, **match):

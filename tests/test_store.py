@@ -500,7 +500,7 @@ def test_io_error_loop_fail_the_nth_page_write(db):
     for n in range(1, 25):
         def child():
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            limit = os.path.getsize(db) + n * 4096
+            limit = os.path.getsize(db) + n * 4096  # noqa: B023 (child runs in this iteration)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
             ok, message = [], ""
             try:
@@ -508,8 +508,8 @@ def test_io_error_loop_fail_the_nth_page_write(db):
                     for i in range(200):
                         ok.append(s.save_event(visit(i, PLANTED, note="x" * 1500)))
             except StoreError as e:
-                message = str(e)
-            return ok, message
+                message = str(e)  # noqa: B023
+            return ok, message  # noqa: B023
 
         ok, message = in_child(child)
         assert message and PLANTED not in message, n

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dosing.io import csvsafe
-from dosing.core import units
 import dosing.cli.transfer  # noqa: F401 - imported before forking an unprivileged child
 import dosing.io.logfile  # noqa: F401
 from dosing.cli.main import main
+from dosing.core import units
 from dosing.core.columns import CANONICAL
+from dosing.io import csvsafe
 from dosing.store.db import Store
 from tests.test_store_support import PLANTED, in_child, random_pid, random_visit_data, visit
 

@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from dosing.core import clock
-from dosing.core import units
+from dosing.core import clock, units
 from dosing.core.assess import Assessment, DoseInForce, assess
 from dosing.core.errors import InputError, TacroError
 from dosing.core.models import Event, Patient

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,8 @@ import pandas as pd
 from dosing.core import rules
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.errors import SENSITIVE_FIELDS
-from dosing.io.logfile import InvalidCell, LogRead
 from dosing.core.profile import Profile
+from dosing.io.logfile import InvalidCell, LogRead
 
 # The finding fields of contract §3, in output order (JSON objects and CSV columns).
 FINDING_COLUMNS = (

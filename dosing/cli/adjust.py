@@ -4,11 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dosing.core import clock
-from dosing.core import render
-from dosing.core import units
-from dosing.core.adjust import AGAINST_RAISING, adjust
 from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.core import clock, render, units
+from dosing.core.adjust import AGAINST_RAISING, adjust
 from dosing.core.errors import InputError
 from dosing.core.models import Event
 from dosing.core.profile import load_profile

@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 from dosing import __version__
-from dosing.core import clock
 from dosing.cli.main import ExitCode, add_fail_on, add_profile_option, exit_for
+from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
 

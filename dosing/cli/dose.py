@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from dosing.core import render
-from dosing.core import units
 from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.core import render, units
 from dosing.core.profile import load_profile
 from dosing.core.regimen import regimen, suggest_start
 

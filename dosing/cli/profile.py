@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from dosing.core import render
 from dosing.cli.main import add_profile_option
+from dosing.core import render
 from dosing.core.profile import load_profile
 
 

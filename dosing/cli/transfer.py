@@ -17,12 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dosing.io import csvsafe
-from dosing.core import units
 from dosing.cli.main import ExitCode, add_profile_option
+from dosing.core import units
 from dosing.core.columns import CANONICAL
 from dosing.core.errors import InputError, TacroError
 from dosing.core.models import Event
+from dosing.io import csvsafe
 
 # Export columns: (header, field). `dose [mg/kg/day]` is the dose_rate field (contract §2).
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -64,8 +64,8 @@ def run(args) -> int:
 
 def run_import(args) -> int:
     from dosing.core import clock
-    from dosing.io.logfile import read_log
     from dosing.core.profile import load_profile
+    from dosing.io.logfile import read_log
     from dosing.store.db import Store
 
     profile = load_profile(getattr(args, "profile", None))

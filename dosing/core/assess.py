@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dosing.core import clock
-from dosing.core import rules
-from dosing.core import schedule
+from dosing.core import clock, rules, schedule
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.history import History
 from dosing.core.models import Event, Finding, Measure

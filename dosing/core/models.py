@@ -24,8 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from dosing.core import clock
-from dosing.core import units
+from dosing.core import clock, units
 from dosing.core.errors import ImplausibleValueError, InputError
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Profile, Severity, default_profile

@@ -17,8 +17,7 @@ import numpy as np
 import pint
 from pydantic import BaseModel, ConfigDict
 
-from dosing.core import rules
-from dosing.core import units
+from dosing.core import rules, units
 from dosing.core.columns import EventColumns
 from dosing.core.errors import ImplausibleValueError, ProductError
 from dosing.core.models import CapsuleCount, Finding, Measure

@@ -7,8 +7,8 @@ the patient history and the as-of date returning its `Hits` (or None).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

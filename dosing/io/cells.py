@@ -10,7 +10,6 @@ import numpy as np
 from dosing.core.columns import CANONICAL, EventColumns
 from dosing.core.errors import TacroError
 
-
 REQUIRED = ("patient_id", "date")
 TEXT_FIELDS = ("patient_id", "date", "event", "product", "note")
 NUMERIC_FIELDS = tuple(CANONICAL)  # weight, dose, dose_rate, trough, hours_post_dose, creatinine, sbp, dbp

@@ -4,10 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 from dosing.core import units
 from dosing.core.columns import CANONICAL
-from dosing.io.cells import DEFAULT_UNITS, HEADER_NAMES, LogFormatError, REQUIRED, TEXT_FIELDS, _clean, _shown
+from dosing.io.cells import DEFAULT_UNITS, HEADER_NAMES, REQUIRED, TEXT_FIELDS, LogFormatError, _clean, _shown
 
 
 @dataclass

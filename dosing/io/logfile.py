@@ -33,17 +33,44 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-
 from dosing.core import clock
 from dosing.core.profile import Profile, default_profile
-from dosing.io.cells import BOM, DEFAULT_UNITS, HEADER_NAMES, NUMERIC_FIELDS, REQUIRED, TEXT_FIELDS, WHOLE_ROW, XLSX_SUFFIXES, InvalidCell, LogFormatError
+from dosing.io.cells import (
+    BOM,
+    DEFAULT_UNITS,
+    HEADER_NAMES,
+    NUMERIC_FIELDS,
+    REQUIRED,
+    TEXT_FIELDS,
+    WHOLE_ROW,
+    XLSX_SUFFIXES,
+    InvalidCell,
+    LogFormatError,
+    LogRead,
+)
 from dosing.io.header import Header, parse_header
 from dosing.io.split import Table, read_csv_bytes
-from dosing.io.cells import LogRead
 from dosing.io.validate import validate_table
 from dosing.io.xlsx import read_xlsx
 
-__all__ = ["BOM", "DEFAULT_UNITS", "HEADER_NAMES", "NUMERIC_FIELDS", "REQUIRED", "TEXT_FIELDS", "WHOLE_ROW", "XLSX_SUFFIXES", "Header", "InvalidCell", "LogFormatError", "LogRead", "Table", "parse_header", "read_csv_bytes", "read_log"]
+__all__ = [
+    "BOM",
+    "DEFAULT_UNITS",
+    "HEADER_NAMES",
+    "NUMERIC_FIELDS",
+    "REQUIRED",
+    "TEXT_FIELDS",
+    "WHOLE_ROW",
+    "XLSX_SUFFIXES",
+    "Header",
+    "InvalidCell",
+    "LogFormatError",
+    "LogRead",
+    "Table",
+    "parse_header",
+    "read_csv_bytes",
+    "read_log",
+]
 
 
 def read_log(path: str | Path, profile: Profile | None = None, as_of: dt.date | None = None) -> LogRead:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dosing.io.cells import BOM, InvalidCell, LogFormatError, WHOLE_ROW
+from dosing.io.cells import BOM, WHOLE_ROW, InvalidCell, LogFormatError
 from dosing.io.header import Header, parse_header
 
 

@@ -8,16 +8,15 @@ import re
 import numpy as np
 import pandas as pd
 
-from dosing.io import csvsafe
 from dosing.core import units
 from dosing.core.columns import CANONICAL, EVENT_CODES, EventColumns
 from dosing.core.errors import SENSITIVE_FIELDS, InputError
 from dosing.core.models import Event, check_date, check_patient_id
 from dosing.core.plausibility import ZERO_ALLOWED, canonical_limits, expected_text
 from dosing.core.profile import Profile
-from dosing.io.cells import InvalidCell, LogRead, NUMERIC_FIELDS, WHOLE_ROW
+from dosing.io import csvsafe
+from dosing.io.cells import NUMERIC_FIELDS, WHOLE_ROW, InvalidCell, LogRead
 from dosing.io.split import REPEATED_HEADER, Table
-
 
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
@@ -140,7 +139,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         factor = units.column_factor(unit, kind, fld)
         example = f"{h.names[fld]} [{unit}]"
         number = units.KINDS[kind].example.split()[0]
-        codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number))
+        codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number))  # noqa: B023 (called here)
         raw_u = np.array([v for v, _ in res] or [math.nan], dtype=float)
         expected = [e for _, e in res]
         with np.errstate(invalid="ignore", over="ignore"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dosing.io.cells import InvalidCell, LogFormatError, WHOLE_ROW
+from dosing.io.cells import WHOLE_ROW, InvalidCell, LogFormatError
 from dosing.io.header import Header, parse_header
 from dosing.io.split import Table, _blank_record, _fields_expected
 

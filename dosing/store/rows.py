@@ -31,7 +31,7 @@ CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def patient_from_row(row: tuple) -> Patient:

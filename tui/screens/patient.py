@@ -14,8 +14,8 @@ from dosing.core.errors import TacroError
 from dosing.core.models import Event
 from dosing.core.profile import SEVERITY_RANK
 from tui.clinic import PatientView
-from tui.widgets.results import due_text, findings_text
 from tui.widgets.plot import Chart, Line, Point, Series, TimePlot
+from tui.widgets.results import due_text, findings_text
 
 HISTORY_COLUMNS = (("id", "#"), ("date", "Date"), ("event", "Event"), ("findings", "Findings"),
                    ("weight", "Weight"), ("dose", "Dose"), ("trough", "Trough"), ("creatinine", "Creatinine"),

@@ -97,7 +97,7 @@ class PatientListScreen(Screen):
         total = len(self.patients)
         status.update(Text(f"assessing {total} patients…" if total else
                            "No patients yet: press a to add one. Data: " + str(self.app.db_path or "in memory")))
-        for i, p in enumerate(self.patients):
+        for p in self.patients:
             self.rows[p.patient_id] = self.app.clinic.row(p)
             self._update(p.patient_id)
             await asyncio.sleep(0)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from rich.text import Text
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
