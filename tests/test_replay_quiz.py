@@ -234,3 +234,24 @@ def test_the_timeline_puts_every_chart_on_the_case_s_dates():
     text = render_timeline(r, default_profile(), 4, 80).plain
     assert "▲ step 5: 1997-01-01 (stated) visit" in text
     assert "systolic (approximated date)" in text  # the 190/110 visit's date is approximated
+
+
+async def test_the_quiz_timeline_shows_nothing_after_the_step_being_decided(store):
+    app = make_app(store, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r", "3", "q")
+        screen = app.screen
+        for _ in range(4):  # answer steps 1-4, then look at step 5 before answering it
+            screen.answer(screen.step.paper_choice[0])
+            await pilot.pause()
+            await pilot.press("n")
+        await pilot.press("t")
+        shown = screen.query_one("#replay-timeline").replay
+        assert [s.index for s in shown.steps] == [1, 2, 3, 4, 5]
+        assert shown.steps[-1].findings == [] and shown.steps[-1].measured["creatinine"] == 208
+        text = str(screen.query_one("#replay-timeline").render())
+        assert "1997-01-08" not in text  # the creatinine of 112 after the stop is not known yet
+        await pilot.press("q")  # browsing shows the whole case
+        await pilot.press("t", "t")
+        assert len(screen.query_one("#replay-timeline").replay.steps) == 7

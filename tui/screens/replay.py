@@ -205,7 +205,7 @@ class ReplayScreen(Screen):
         timeline.display = self.timeline
         self.query_one("#replay-step", Static).display = not self.timeline
         if self.timeline:
-            timeline.show(r, self.profile, self.index)
+            timeline.show(self._known_so_far(r) if self.quiz else r, self.profile, self.index)
         elif asking:
             self.query_one("#replay-step", Static).update(self._question(r, s))
             choices.clear_options()
@@ -221,6 +221,15 @@ class ReplayScreen(Screen):
                 out.append("\n" + quiz.summary_text(self.summary) + "\n", style="bold")
             self.query_one("#replay-step", Static).update(out)
         self.query_one("#replay-body", VerticalScroll).scroll_home(animate=False)
+
+    def _known_so_far(self, r):
+        """The case as far as the quiz has gone: no later step, and no dose or finding of an unanswered one."""
+        steps = list(r.steps[: self.index + 1])
+        if self.index not in self.reveals:
+            s = steps[-1]
+            steps[-1] = s.model_copy(update={
+                "findings": [], "measured": {k: v for k, v in s.measured.items() if k != "dose_rate"}})
+        return r.model_copy(update={"steps": steps})
 
     def _question(self, r, s) -> Text:
         out = Text()
