@@ -61,7 +61,7 @@ async def test_the_quiz_walks_a_case_with_one_agreeing_and_one_differing_choice_
             if step.paper_choice:
                 assert v.clinicians.agrees is False and step.clinicians_did in v.clinicians.reason
             else:
-                assert v.clinicians.agrees is None and "not scored" in v.clinicians.reason
+                assert v.clinicians.agrees is None and "records no action" in v.clinicians.reason
             revealed = str(screen.query_one("#replay-step").render())
             assert step.quote in revealed and step.cite in revealed and "Clinicians vs you" in revealed
             assert LINE_REF not in step.cite
@@ -255,3 +255,13 @@ async def test_the_quiz_timeline_shows_nothing_after_the_step_being_decided(stor
         await pilot.press("q")  # browsing shows the whole case
         await pilot.press("t", "t")
         assert len(screen.query_one("#replay-timeline").replay.steps) == 7
+
+
+def test_a_typed_dose_must_go_the_way_the_choice_says():
+    r = replay(2)
+    reduction = r.steps[2]  # 0.10 mg/kg/day in force
+    with pytest.raises(InputError, match=r"a dose below the dose in force \(0.1 mg/kg/day\) for 'reduce'"):
+        quiz.judge(r, reduction, quiz.Answer(key="reduce", dose="0.12 mg/kg/day"))
+    with pytest.raises(InputError, match="a dose above the dose in force"):
+        quiz.judge(r, reduction, quiz.Answer(key="increase", dose="0.1 mg/kg/day"))
+    assert quiz.judge(r, reduction, quiz.Answer(key="reduce", dose="0.06 mg/kg/day")).rules.agrees is True

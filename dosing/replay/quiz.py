@@ -139,7 +139,9 @@ def judge(r: Replay, step: ReplayStep, answer: Answer, profile: Profile | None =
         dose_text = None  # these set no new dose
     dfind: list[Finding] = []
     if dose_text:
-        dfind = dose_findings(units.parse(dose_text, "dose_rate", "dose"), None, None, profile, date=step.date)
+        dose = units.parse(dose_text, "dose_rate", "dose")
+        _check_direction(r, step, choice, dose, answer.dose is not None)
+        dfind = dose_findings(dose, None, None, profile, date=step.date)
     found = situation_findings(r, step)
     return Reveal(
         step=step.index, date=step.date, event=step.event, choice=choice, dose=dose_text, dose_findings=dfind,
@@ -148,6 +150,21 @@ def judge(r: Replay, step: ReplayStep, answer: Answer, profile: Profile | None =
         clinicians=_clinicians_view(choice, step, by_key),
         clinicians_did=step.clinicians_did, paper_dose=step.paper_dose,
     )
+
+
+def _check_direction(r: Replay, step: ReplayStep, choice: Choice, dose, typed: bool) -> None:
+    """A typed dose must go the way the choice says (a 'reduce' to more than the dose in force is a slip)."""
+    if not typed or choice.action not in ("increase", "reduce") or step.index < 2:
+        return
+    now = r.steps[step.index - 2].measured.get("dose_rate")
+    if not now:
+        return
+    new = units.to_canonical(dose, "dose_rate")
+    if (choice.action == "increase") != (new > now):
+        word = "above" if choice.action == "increase" else "below"
+        raise InputError("dose", units.format_quantity(dose),
+                         f"a dose {word} the dose in force ({units.format_number(now)} mg/kg/day) for "
+                         f"'{choice.key}'")
 
 
 def _names(fs: list[Finding], verb: str = "") -> str:
@@ -204,7 +221,7 @@ def _rules_view(choice: Choice, dose: str | None, found: list[Finding], dfind: l
 
 def _clinicians_view(choice: Choice, step: ReplayStep, by_key: dict[str, Choice]) -> Verdict:
     if not step.paper_choice:
-        return Verdict(agrees=None, reason="The source records no action at this step: not scored.")
+        return Verdict(agrees=None, reason="The source records no action at this step.")
     did = " and ".join(by_key[k].label[:1].lower() + by_key[k].label[1:] for k in step.paper_choice)
     note = f" {step.paper_note}" if step.paper_note else ""
     if choice.key in step.paper_choice:
