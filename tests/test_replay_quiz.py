@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dosing.cli.main import main
-from dosing.core.errors import InputError
+from dosing.core.errors import InputError, TacroError
 from dosing.replay import quiz
 from dosing.replay.engine import replay, replay_file
 from dosing.store.db import Store
@@ -265,3 +265,16 @@ def test_a_typed_dose_must_go_the_way_the_choice_says():
     with pytest.raises(InputError, match="a dose above the dose in force"):
         quiz.judge(r, reduction, quiz.Answer(key="increase", dose="0.1 mg/kg/day"))
     assert quiz.judge(r, reduction, quiz.Answer(key="reduce", dose="0.06 mg/kg/day")).rules.agrees is True
+
+
+def test_a_local_case_may_be_dated_this_year(tmp_path, monkeypatch):
+    monkeypatch.setenv("TACRO_TODAY", "2026-11-22")
+    text = (TEACHING / "case4.toml").read_text(encoding="utf-8").replace('kind = "invented"', 'kind = "local"')
+    (tmp_path / "case4.toml").write_text(text, encoding="utf-8")
+    log = (TEACHING / "case4.csv").read_text(encoding="utf-8").replace("2025-", "2026-")
+    (tmp_path / "case4.csv").write_text(log, encoding="utf-8")
+    r = replay_file(tmp_path / "case4.toml")
+    assert r.kind == "local" and "LOCAL CASE" in r.notice and r.steps[-1].date == dt.date(2026, 4, 22)
+    monkeypatch.setenv("TACRO_TODAY", "2026-04-01")  # later rows are then in the future: refused
+    with pytest.raises(TacroError, match="invalid cell"):
+        replay_file(tmp_path / "case4.toml")

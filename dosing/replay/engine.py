@@ -43,6 +43,7 @@ CASES_DIR = resources.files("dosing.replay").joinpath("cases")  # package data, 
 CASE_NUMBERS = (1, 2, 3)
 DOSE_RULES = ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE")
 EVENT_TITLES = {"start": "start", "dose_change": "dose change", "visit": "visit", "stop": "stop"}
+PUBLISHED_AS_OF = dt.date(2026, 1, 1)  # the shipped cases are read as of a fixed date: same output every day
 PLOTTED = ("trough", "creatinine", "sbp", "dbp")
 ACTIONS = ("keep", "increase", "reduce", "stop", "recheck", "treat_bp", "start")
 KIND_NOTICES = {
@@ -257,7 +258,7 @@ def replay(case: int, weight: pint.Quantity | None = None, profile: Profile | No
         raise InputError("case", case, "1, 2, 3 or all")
     meta = parse_case_file(load_sidecar(case, cases_dir), f"case{case}.toml")
     with resources.as_file(cases_dir / f"case{case}.csv") as csv_path:
-        return _replay(meta, csv_path, f"case {case} fixture", weight, profile)
+        return _replay(meta, csv_path, f"case {case} fixture", weight, profile, PUBLISHED_AS_OF)
 
 
 def replay_file(path: Path | str, weight: pint.Quantity | None = None, profile: Profile | None = None) -> Replay:
@@ -281,17 +282,19 @@ def replay_file(path: Path | str, weight: pint.Quantity | None = None, profile: 
     csv_path = path.parent / meta.case.csv
     if not csv_path.is_file():
         raise InputError(f"{path.name}: case.csv", meta.case.csv, "a log file beside the case file")
-    return _replay(meta, csv_path, path.name, weight, profile)
+    from dosing.core import clock
+
+    return _replay(meta, csv_path, path.name, weight, profile, clock.today())  # a local case may be recent
 
 
 def _replay(meta: CaseFile, csv_path: Path, where: str, weight: pint.Quantity | None,
-            profile: Profile | None) -> Replay:
+            profile: Profile | None, as_of: dt.date) -> Replay:
     from dosing.io.logfile import read_log  # the strict reader of `tacro check` and `tacro import`
 
     profile = profile or default_profile()
     if weight is not None:
         units.require(weight, "weight", "--weight")
-    log = read_log(csv_path, profile, as_of=dt.date(2026, 1, 1))
+    log = read_log(csv_path, profile, as_of=as_of)  # rows dated after as_of are refused
     if log.invalid:
         first = log.invalid[0]
         raise TacroError(f"{where} has an invalid cell at line {first.line}, {first.column}: "
