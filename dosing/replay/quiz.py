@@ -25,7 +25,8 @@ from dosing.core.adjust import AGAINST_RAISING
 from dosing.core.errors import InputError
 from dosing.core.models import Finding
 from dosing.core.profile import Profile, default_profile
-from dosing.replay.engine import Choice, Replay, ReplayStep
+from dosing.replay.casefile import Choice
+from dosing.replay.engine import Replay, ReplayStep
 
 DECISION_RULES = ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE", "DOSE_JUMP")
 """Rules that judge the dose a decision sets, not the situation before it."""
