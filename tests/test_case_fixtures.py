@@ -389,3 +389,60 @@ def test_log_checker_catches_a_short_row_and_a_bad_header(tmp_path: Path) -> Non
     problems = log_problems(bad, "case-9")
     assert any("header" in p for p in problems)
     assert any("fields" in p for p in problems)
+
+
+# ---------------------------------------------------------------- citations a trainee sees
+
+# Sections and pages of the reference text, by line: the page breaks follow the text's
+# column layout (see the cases README). (first line, last line, section, page)
+PAGES = [
+    (1, 24, "Abstract", 690),
+    (38, 83, "Case one", 690),
+    (85, 121, "Case two", 690),
+    (123, 134, "Case two", 691),
+    (136, 186, "Case three", 691),
+    (188, 224, "Discussion", 691),
+    (226, 272, "Discussion", 692),
+]
+
+
+def cited_places(source_lines: str) -> set[tuple[str, int]]:
+    """The (section, page) of every cited line span."""
+    places = set()
+    for first, last in parse_source_lines(source_lines):
+        for lo, hi, section, page in PAGES:
+            if first <= hi and last >= lo:
+                places.add((section, page))
+    return places
+
+
+def cite_places(cite: str) -> set[tuple[str, int]]:
+    """'Case two, p.690-691; Discussion, p.692' -> {(Case two, 690), (Case two, 691), (Discussion, 692)}."""
+    places = set()
+    for part in cite.split(";"):
+        m = re.fullmatch(r"\s*([A-Za-z ]+), p\.(\d+)(?:-(\d+))?\s*", part)
+        assert m, f"cite part {part!r} is not like 'Case two, p.690' or 'Case two, p.690-691'"
+        for page in range(int(m[2]), int(m[3] or m[2]) + 1):
+            places.add((m[1], page))
+    return places
+
+
+@pytest.mark.parametrize("n", CASES)
+def test_every_cite_names_the_sections_and_pages_of_its_lines(n: int) -> None:
+    _, sidecar = load_case(n)
+    for entry in sidecar["rows"]:
+        assert cite_places(entry["cite"]) == cited_places(entry["source_lines"]), entry["row"]
+
+
+@pytest.mark.parametrize("n", CASES)
+def test_no_shown_text_carries_a_line_number(n: int) -> None:
+    _, sidecar = load_case(n)
+    shown = ["cite", "quote", "date_reasoning", "clinicians_did", "situation", "paper_note",
+             "rules_vs_clinicians_note", "paper_says_note"]
+    for entry in sidecar["rows"]:
+        for key in shown:
+            assert not re.search(r"\bl\.\d", str(entry.get(key, ""))), (entry["row"], key)
+
+
+def test_the_cite_checker_catches_a_wrong_page() -> None:
+    assert cite_places("Case two, p.691") != cited_places("l.109-112")

@@ -13,6 +13,7 @@ import pytest
 from dosing.cli.main import main
 
 GOLDEN = Path(__file__).parent / "golden"
+TEACHING = Path(__file__).resolve().parents[1] / "fixtures" / "teaching"
 
 SCENARIOS = {
     "dose-73kg-0.1": ["dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day"],
@@ -40,6 +41,10 @@ SCENARIOS = {
     "replay-3": ["replay", "3"],
     "replay-3-weight-70kg": ["replay", "3", "--weight", "70 kg"],
     "replay-all-json": ["replay", "all", "--format", "json"],
+    "replay-2-quiz-answers": ["replay", "2", "--quiz", "--answers", str(TEACHING / "answers-case2.txt")],
+    "replay-4-invented": ["replay", str(TEACHING / "case4.toml")],
+    "replay-4-invented-quiz-json": ["replay", str(TEACHING / "case4.toml"), "--answers",
+                                    str(TEACHING / "answers-case4.txt"), "--format", "json"],
 }
 
 

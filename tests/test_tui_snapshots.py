@@ -95,3 +95,14 @@ def test_calculator_adjustment(snap_compare, store):
 
 def test_replay_case_3_at_the_creatinine_rise(snap_compare, store):
     assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=steps("r", "3", "n", "n", "n", "n"))
+
+
+def test_replay_quiz_reveal_case_3_start(snap_compare, store):
+    assert snap_compare(app_for(store), terminal_size=(80, 24),
+                        run_before=steps("r", "3", "q", fields={"quiz-dose": "0.04 mg/kg/day"},
+                                         after=("shift+tab", "down", "enter")))
+
+
+def test_replay_case_3_timeline(snap_compare, store):
+    assert snap_compare(app_for(store), terminal_size=(100, 30),
+                        run_before=steps("r", "3", "n", "n", "n", "n", "t"))

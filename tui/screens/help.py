@@ -23,7 +23,8 @@ KEYS = {
     "ProfileScreen": [("← →", "values, rules, products (on the tabs)"), ("↑ ↓", "the source of each row"),
                       ("escape", "back")],
     "ReplayScreen": [("1 2 3", "choose the case"), ("n / →", "next event"), ("p / ←", "previous event"),
-                     ("escape", "back")],
+                     ("q", "quiz: decide, then see the rules and the clinicians"), ("t", "timeline of the case"),
+                     ("w", "illustrative weight for mg amounts"), ("escape", "back")],
 }
 
 GENERAL = [("f1", "this help"), ("ctrl+q", "quit from anywhere")]
