@@ -7,10 +7,14 @@ refusal says which option, which value and what was expected.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 
 from dosing.core.errors import InputError, ProfileError
 from dosing.core.profile import Profile, load_profile
+
+MAX_PROFILE_BYTES = 1 << 20  # a profile is a page of TOML; a larger "profile" is not read
 
 
 def printable(text: str) -> str:
@@ -28,6 +32,14 @@ def profile_option(path: str | None) -> Profile:
     """The profile named by --profile, or a refusal naming --profile."""
     if path is not None and (not path.strip() or not path.isprintable()):
         raise InputError("--profile", path, "the path of a TOML profile file")
+    if path is not None:
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            raise InputError("--profile", path, "an existing, readable TOML profile file") from None
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_PROFILE_BYTES:
+            raise InputError("--profile", path, f"a regular TOML file of at most {MAX_PROFILE_BYTES // 1024} KiB "
+                             "(not a device, pipe or directory)")
     try:
         return load_profile(path)
     except ProfileError as e:

@@ -179,6 +179,11 @@ def validate_inputs(current, measured, target, weight, profile: Profile) -> tupl
                          f"a target within the profile's range {profile.values['trough_low'].text}"
                          f"–{profile.values['trough_high'].text}")
     w = check_weight(weight, profile) if weight is not None else None
+    if w is not None and cur / w > profile.canonical("max_plausible_rate") * (1 + 1e-12):
+        raise ImplausibleValueError("dose", shown(current),
+                                    f"a dose in force of at most {profile.values['max_plausible_rate'].text} "
+                                    f"({rules.fmt(cur / w, 4)} mg/kg/day for {rules.fmt(w, 1)} kg; profile "
+                                    "plausibility limit, check the dose and the weight)")
     return cur, m, t, w
 
 
@@ -211,7 +216,11 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
     current_notes = [] if maker.split(cur_ug) and abs(cur_ug - cur * UG_PER_MG) < 1e-6 else [
         f"{units.format_quantity(current_daily_dose)} is not a total the {prod.title} make as "
         f"{prod.doses_per_day} doses; shown as recorded."]
-    current = option(CURRENT, cur_ug, current_notes, current_findings)
+    current = option(CURRENT, cur_ug, current_notes, current_findings).model_copy(update={
+        "daily_dose": Measure(value=cur, unit="mg/day"),
+        "predicted_trough": Measure(value=round(m, 4), unit="ng/mL"),
+        "predicted_change": Measure(value=0.0, unit="%"),
+        "given_rate": Measure(value=round(cur / w, 6), unit="mg/kg/day") if w else None})
     timing = [f for f in context if f.rule == "TROUGH_TIMING"]
     warnings: list[str] = []
     base = dict(inputs=inputs, current_daily_dose=Measure.of(current_daily_dose),
@@ -306,6 +315,8 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
     else:
         options, comparison = [current], ""
 
+    if blockers:  # contract §3: no increase is offered, not even as a reference
+        options = [o for o in options if o.label == CURRENT or o.daily_dose.value <= cur + 1e-9]
     direction = {"increase": "increase", "decrease": "decrease"}.get(decision, "no change")
     judged = "increase" if decision == "no increase" else direction
     supporting, against, other = _headed(context, judged)
