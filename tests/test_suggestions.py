@@ -231,3 +231,26 @@ def test_an_adjustment_above_the_plausible_maximum_is_refused(dose, trough, targ
     with pytest.raises(OutputLimitError) as e:
         _adj(dose, trough, target)
     assert "100 mg/day" in str(e.value) and e.value.field == "trough"
+
+
+def test_a_summary_shows_the_kilograms_used_beside_the_pounds_typed():
+    assert _reg("154 lb", "0.1 mg/kg/day").summary().endswith("about 0.1 mg/kg/day on 69.9 kg from 154 lb")
+
+
+def test_a_rule_registered_later_judges_every_suggestion(monkeypatch):
+    """A dose-change rule added to the registry (as DOSE_JUMP will be) applies to adjust's options unaided."""
+    import numpy as np
+
+    from dosing.core import registry, rules
+
+    def doubled(h, as_of):  # fires where the new dose is at least twice the one in force
+        old = h.take(h.mg, h.prev_dose_row)
+        mask = h.increase & (h.mg >= 2 * old)
+        return rules._hits(h, "WEIGHT_JUMP", mask, "dose", h.mg, "mg/day", old, ">=",
+                           weight=h.mg, prev=old, prev_day=h.day.astype(float))
+
+    monkeypatch.setitem(registry.RULES, "TEST_DOUBLED", doubled)
+    a = _adj("7 mg/day", "5 ng/mL", "10 ng/mL")  # 14 mg/day: twice the dose in force
+    assert [f.rule for f in a.options[0].findings] == ["WEIGHT_JUMP"]
+    assert a.options[-1].label == "current regimen" and a.options[-1].findings == []
+    assert np.isclose(a.options[0].findings[0].threshold.value, 7.0)

@@ -131,6 +131,8 @@ class Regimen(BaseModel):
     def summary(self) -> str:
         s = self.options[0]
         text = f"{s.text()}; {self.daily_dose}, about {self.given_rate}"
+        if self.weight.unit != self.weight_used.unit:
+            text += f" on {units.format_number(self.weight_used.value, 1)} kg from {self.weight}"
         equal = next((o for o in self.options[1:] if o.label == NEAREST_EQUAL), None)
         if equal is not None:
             text += f"; nearest equal doses: {equal.text()}, {equal.daily_dose}"
