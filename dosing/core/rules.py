@@ -70,7 +70,7 @@ def trough_low(h: History) -> Hits:
 
 @message("TROUGH_LOW")
 def _(c: dict) -> str:
-    return (f"Trough {fmt(c['value'])} ng/mL is below the recommended range "
+    return (f"Trough {fmt_apart(c['value'], c['threshold'])} ng/mL is below the recommended range "
             f"({fmt(c['threshold'])}–{fmt(c['high'])} ng/mL); check adherence and timing before changing the dose.")
 
 
@@ -83,7 +83,7 @@ def trough_high(h: History) -> Hits:
 
 @message("TROUGH_HIGH")
 def _(c: dict) -> str:
-    return (f"Trough {fmt(c['value'])} ng/mL is above the recommended range "
+    return (f"Trough {fmt_apart(c['value'], c['threshold'])} ng/mL is above the recommended range "
             f"({fmt(c['low'])}–{fmt(c['threshold'])} ng/mL); review the dose, creatinine and blood pressure.")
 
 
@@ -238,7 +238,7 @@ def weight_jump(h: History) -> Hits:
 
 @message("WEIGHT_JUMP")
 def _(c: dict) -> str:
-    return (f"Weight {fmt(c['weight'])} kg differs by {fmt(c['value'], 1)}% from {fmt(c['prev'])} kg on "
+    return (f"Weight {fmt(c['weight'])} kg differs by {fmt_apart(c['value'], c['threshold'], 1)}% from {fmt(c['prev'])} kg on "
             f"{_date(c['prev_day'])} (more than {fmt(c['threshold'])}%); check the unit (kg or lb) or confirm "
             f"a real change, which alters the mg/kg/day given.")
 

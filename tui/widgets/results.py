@@ -39,7 +39,10 @@ def findings_text(findings: list[Finding], empty: str = "no findings", inputs: b
         out.append(f"  {f.message}\n")
         if f.value is not None and f.threshold is not None:
             when = f" ({f.date.isoformat()})" if f.date else ""
-            out.append(f"    value {f.value} {f.comparison} threshold {f.threshold}{when}\n")
+            from dosing.core.rules import fmt_apart
+
+            value = f"{fmt_apart(f.value.value, f.threshold.value)} {f.value.unit}".replace(" %", "%")
+            out.append(f"    value {value} {f.comparison} threshold {f.threshold}{when}\n")
         if inputs:
             for k, v in f.basis.items():
                 out.append(f"    {k.replace('_', ' ')}: {v}\n", style="dim")
