@@ -23,8 +23,6 @@ from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Profile, default_profile
 from dosing.core.regimen import (
-    ABOVE_FLOOR,
-    BELOW_CEILING,
     CURRENT,
     NEAREST_EQUAL,
     SMALLEST,
@@ -357,6 +355,3 @@ def _headed(context: list[Finding], direction: str) -> tuple[list[Finding], list
         else:
             other.append(f)
     return supporting, against, other
-
-
-__all__ = ["ABOVE_FLOOR", "BELOW_CEILING", "Adjustment", "adjust"]

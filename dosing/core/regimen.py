@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dosing.core import rules, units
 from dosing.core.columns import DOSE_CHANGE, START, EventColumns
-from dosing.core.errors import ImplausibleValueError, InputError, ProductError, ProfileError
+from dosing.core.errors import ImplausibleValueError, ProductError, ProfileError
 from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Product, Profile, default_profile
@@ -511,6 +511,3 @@ def suggest_start(weight: pint.Quantity, prior_cyclosporine_nephrotoxicity: bool
     name = "start_rate_prior_cyclosporine_nephrotoxicity" if prior_cyclosporine_nephrotoxicity else "start_rate"
     reg = regimen(weight, profile.q(name), product, profile)
     return reg.model_copy(update={"basis": [f"starting rate: {profile.basis(name)}", *reg.basis]})
-
-
-__all__ = ["InputError", "OutputLimitError", "Regimen", "RegimenOption", "regimen", "suggest_start", "judge"]
