@@ -254,3 +254,15 @@ def test_a_rule_registered_later_judges_every_suggestion(monkeypatch):
     assert [f.rule for f in a.options[0].findings] == ["WEIGHT_JUMP"]
     assert a.options[-1].label == "current regimen" and a.options[-1].findings == []
     assert np.isclose(a.options[0].findings[0].threshold.value, 7.0)
+
+
+@pytest.mark.parametrize("total, written", [
+    (5.5, "3 mg morning (3 × 1 mg) + 2.5 mg evening (2 × 1 mg + 1 × 0.5 mg)"),
+    (6.5, "3.5 mg morning (3 × 1 mg + 1 × 0.5 mg) + 3 mg evening (3 × 1 mg)"),
+    (7.5, "4 mg morning (4 × 1 mg) + 3.5 mg evening (3 × 1 mg + 1 × 0.5 mg)"),
+    (9.5, "5 mg morning (1 × 5 mg) + 4.5 mg evening (4 × 1 mg + 1 × 0.5 mg)"),
+])
+@pytest.mark.parametrize("trough", ["8 ng/mL", "7.9 ng/mL", "8.1 ng/mL"])
+def test_an_odd_total_on_target_is_kept_as_written(total, written, trough):
+    a = _adj(f"{total} mg/day", trough, "8 ng/mL")
+    assert a.decision == "keep" and a.options[0].text() == written
