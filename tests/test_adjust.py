@@ -33,7 +33,7 @@ def test_trough_in_nmol_per_l_is_converted_before_the_ratio():
 
 def test_caveats_are_always_present():
     a = adjust(Q_(7, "mg/day"), Q_(8, "ng/mL"), Q_(8, "ng/mL"))
-    assert a.direction == "no change"
+    assert a.direction == "no change" and a.decision == "keep"
     text = " ".join(c for c, _ in a.caveats)
     for word in ("Steady state", "12-hour trough", "Same product", "interacting drug"):
         assert word in text
@@ -44,9 +44,35 @@ def test_findings_against_raising_are_carried_and_warned():
             ev("2026-01-15", creatinine="130 umol/L", sbp="165 mmHg", dbp="95 mmHg", trough="4.5 ng/mL")]
     context = findings(rows)
     a = adjust(Q_(4, "mg/day"), Q_(4.5, "ng/mL"), Q_(9, "ng/mL"), context=context)
-    assert a.direction == "increase"
-    assert {f.rule for f in a.cautions} == {"CREATININE_RISE", "BP_HIGH"}
-    assert a.warnings[0].startswith("Findings argue against raising the dose")
+    # +44% creatinine is an alert: the 8 mg/day the arithmetic gives is not offered (contract §3)
+    assert a.decision == "no increase" and a.judged == "increase"
+    assert {f.rule for f in a.against} == {"CREATININE_RISE", "BP_HIGH"}
+    assert [o.daily_dose.value for o in a.options] == [4.0]
+    assert "131%" in a.reasons[0] and "case 3" in a.reasons[0]
+
+
+def test_a_warning_argues_against_an_increase_but_does_not_block_it():
+    rows = [ev("2026-01-01", event="start", dose="4 mg/day"),
+            ev("2026-01-15", sbp="165 mmHg", dbp="95 mmHg", trough="4.5 ng/mL")]
+    a = adjust(Q_(4, "mg/day"), Q_(4.5, "ng/mL"), Q_(9, "ng/mL"), context=findings(rows))
+    assert a.decision == "increase" and a.options[0].daily_dose.value == 8.0
+    assert [f.rule for f in a.against] == ["BP_HIGH"] and a.supporting == []
+
+
+def test_findings_supporting_a_decrease_are_headed_so():
+    rows = [ev("2026-01-01", event="start", dose="7 mg/day", creatinine="77 umol/L"),
+            ev("2026-01-15", creatinine="92 umol/L", sbp="160 mmHg", dbp="100 mmHg", trough="20.2 ng/mL")]
+    a = adjust(Q_(7, "mg/day"), Q_(20.2, "ng/mL"), Q_(10, "ng/mL"), context=findings(rows))
+    assert a.decision == "decrease"
+    assert {f.rule for f in a.supporting} == {"BP_HIGH", "TROUGH_UPPER_BAND"} and a.against == []
+
+
+def test_a_mistimed_trough_gives_repeat_the_level_not_a_dose():
+    rows = [ev("2026-01-01", event="start", dose="6 mg/day"),
+            ev("2026-01-15", trough="3 ng/mL", hours_post_dose="8 h")]
+    a = adjust(Q_(6, "mg/day"), Q_(3, "ng/mL"), Q_(6, "ng/mL"), context=findings(rows))
+    assert a.decision == "repeat the level" and a.computed_daily_dose is None
+    assert [o.label for o in a.options] == ["current regimen"]
 
 
 def test_large_change_is_flagged():

@@ -19,19 +19,24 @@ def run(capsys, *argv):
 def test_dose_issue_example(capsys):
     code, out, err = run(capsys, "dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day")
     assert code == 0 and err == ""
-    assert "3.5 mg every 12 h" in out and "3 × 1 mg + 1 × 0.5 mg" in out
-    assert "7 mg/day" in out and "about 0.096 mg/kg/day" in out
-    assert "Decision support, not a prescription" in out
+    # 7.3 mg/day asked: 7.5 (4 mg + 3.5 mg) is nearer than the equal 7 (3.5 mg every 12 h), which is shown too
+    assert "4 mg morning (4 × 1 mg) + 3.5 mg evening (3 × 1 mg + 1 × 0.5 mg)" in out
+    assert "7.5 mg/day; 0.1027 mg/kg/day given" in out
+    assert "nearest equal doses: 3.5 mg every 12 h (3 × 1 mg + 1 × 0.5 mg)" in out and "0.0959 mg/kg/day" in out
+    assert out.startswith("Decision support, not a prescription")
 
 
 def test_dose_json_is_machine_readable_and_alone_on_stdout(capsys):
     code, out, err = run(capsys, "dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day", "--json")
     data = json.loads(out)
     assert code == 0 and err == ""
-    assert data["dose"] == {"value": 3.5, "unit": "mg"}
-    assert data["daily_dose"] == {"value": 7.0, "unit": "mg/day"}
-    assert data["capsules"] == [{"strength": {"value": 1.0, "unit": "mg"}, "count": 3},
-                                {"strength": {"value": 0.5, "unit": "mg"}, "count": 1}]
+    assert data["daily_dose"] == {"value": 7.5, "unit": "mg/day"}
+    morning, evening = data["options"][0]["administrations"]
+    assert (morning["when"], morning["amount"]) == ("morning", {"value": 4.0, "unit": "mg"})
+    assert evening["capsules"] == [{"strength": {"value": 1.0, "unit": "mg"}, "count": 3},
+                                   {"strength": {"value": 0.5, "unit": "mg"}, "count": 1}]
+    assert data["options"][1]["label"] == "nearest equal doses"
+    assert data["options"][1]["daily_dose"] == {"value": 7.0, "unit": "mg/day"}
     assert data["findings"] == [] and data["basis"]
 
 
@@ -74,7 +79,9 @@ def test_dose_above_ceiling_is_warn_exit_0_by_default_and_1_with_fail_on_warn(ca
 def test_start_suggestion(capsys):
     code, out, _ = run(capsys, "dose", "--weight", "70 kg", "--prior-cyclosporine-nephrotoxicity", "--json")
     data = json.loads(out)
-    assert data["requested_rate"] == {"value": 0.05, "unit": "mg/kg/day"} and data["dose"]["value"] == 1.5
+    # 3.5 mg/day: 2 mg morning + 1.5 mg evening (it was 1.5 mg every 12 h = 3 mg/day with equal doses only)
+    assert data["requested_rate"] == {"value": 0.05, "unit": "mg/kg/day"}
+    assert [a["amount"]["value"] for a in data["options"][0]["administrations"]] == [2.0, 1.5]
 
 
 def test_adjust_shows_caveats_and_cautions(capsys):
@@ -82,7 +89,10 @@ def test_adjust_shows_caveats_and_cautions(capsys):
                        "--creatinine", "92 umol/L", "--baseline-creatinine", "77 umol/L", "--bp", "160/100 mmHg")
     assert code == 0
     assert "7 mg/day x 10 ng/mL / 20.2 ng/mL = 3.465 mg/day" in out
-    assert "1.5 mg every 12 h" in out and "[decrease]" in out
+    assert out.startswith("Decision support, not a prescription")
+    assert "Option to consider: decrease to 3.5 mg/day" in out
+    assert "nearest equal doses: 1.5 mg every 12 h" in out
+    assert "Findings supporting the decrease" in out and "arguing against" not in out
     assert "BP_HIGH" in out and "TROUGH_UPPER_BAND" in out
     assert "Steady state" in out and "Same product" in out
 
@@ -97,7 +107,8 @@ def test_adjust_json(capsys):
 def test_adjust_creatinine_rise_is_alert_and_exits_1(capsys):
     code, out, _ = run(capsys, "adjust", "--dose", "4 mg/day", "--trough", "4.5 ng/mL", "--target", "9 ng/mL",
                        "--creatinine", "130 umol/L", "--baseline-creatinine", "90 umol/L")
-    assert code == 1 and "CREATININE_RISE" in out and "argue against raising" in out
+    assert code == 1 and "CREATININE_RISE" in out and "Findings arguing against the increase" in out
+    assert "No increase is offered" in out and "8 mg/day" not in out.split("Options for the prescriber")[1]
 
 
 def test_profile_prints_every_value_with_source(capsys):
@@ -114,7 +125,7 @@ def test_profile_prints_every_value_with_source(capsys):
 def test_python_dash_m_dosing_is_the_same_command():
     out = subprocess.run([sys.executable, "-m", "dosing", "dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day",
                           "--json"], capture_output=True, text=True)
-    assert out.returncode == 0 and json.loads(out.stdout)["dose"]["value"] == 3.5
+    assert out.returncode == 0 and json.loads(out.stdout)["daily_dose"]["value"] == 7.5
 
 
 def test_internal_errors_print_no_traceback_or_data(capsys, monkeypatch):

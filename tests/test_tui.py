@@ -381,7 +381,8 @@ async def test_the_calculator_gives_a_regimen_and_an_adjustment_with_its_caveats
         await type_into(pilot, "adj-trough", "20.2 ng/mL")
         await type_into(pilot, "adj-target", "10 ng/mL")
         result = str(app.screen.query_one("#adjust-result").render())
-        assert "Steady state" in result and "suggested: 1.5 mg every 12 h" in result and "decrease" in result
+        assert "Steady state" in result and "Option to consider: decrease to 3.5 mg/day" in result
+        assert "nearest equal doses: 1.5 mg every 12 h" in result
         await type_into(pilot, "adj-target", "40 ng/mL")
         assert "a target within the profile's range" in message(app, "adj-target")
 
@@ -400,7 +401,7 @@ async def test_the_calculator_from_a_patient_is_prefilled_and_shows_its_cautions
         assert screen.query_one("#adj-trough", Input).value == "3 ng/mL"
         await type_into(pilot, "adj-target", "6 ng/mL")
         result = str(screen.query_one("#adjust-result").render())
-        assert "Findings argue against raising the dose" in result and "CREATININE_RISE" in result
+        assert "Findings arguing against the increase" in result and "CREATININE_RISE" in result
 
 
 async def test_the_profile_screen_shows_each_value_with_its_source(store):

@@ -4,9 +4,12 @@ from __future__ import annotations
 import json
 
 from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.cli.options import as_option, one_line_usage_errors, profile_option, text_option
 from dosing.core import render, units
-from dosing.core.profile import load_profile
+from dosing.core.errors import InputError
 from dosing.core.regimen import regimen, suggest_start
+
+OPTIONS = {"weight": "--weight", "rate": "--rate", "product": "--product"}
 
 
 def add_arguments(p) -> None:
@@ -18,17 +21,25 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     add_profile_option(p)
     add_fail_on(p)
+    one_line_usage_errors(p)
 
 
 def run(args) -> int:
-    profile = load_profile(args.profile)
-    weight = units.parse(args.weight, "weight", "--weight")
-    if args.rate is None:
-        reg = suggest_start(weight, args.prior_cyclosporine_nephrotoxicity, args.product, profile)
-    else:
-        reg = regimen(weight, units.parse(args.rate, "dose_rate", "--rate"), args.product, profile)
+    try:
+        reg = _regimen(args)
+    except InputError as e:
+        raise as_option(e, OPTIONS) from None
     if args.json:
         print(json.dumps(reg.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render.regimen_text(reg))
     return exit_for((f.severity for f in reg.findings), args.fail_on)
+
+
+def _regimen(args):
+    profile = profile_option(args.profile)
+    product = text_option(args.product, "--product", "a product key: " + ", ".join(profile.products))
+    weight = units.parse(args.weight, "weight", "--weight")
+    if args.rate is None:
+        return suggest_start(weight, args.prior_cyclosporine_nephrotoxicity, product, profile)
+    return regimen(weight, units.parse(args.rate, "dose_rate", "--rate"), product, profile)

@@ -65,6 +65,10 @@ VALUE_KINDS: dict[str, str] = {
     "late_level_tolerance": "duration",
     "decrease_restarts_schedule": "bool",
     "adjust_large_change_ratio": "number",
+    "adjust_min_improvement": "fraction",
+    "min_reportable_trough": "trough",
+    "larger_dose_in_morning": "bool",
+    "ceiling_alert_rate": "dose_rate",
 }
 
 RULE_IDS = (

@@ -42,6 +42,15 @@ def _fmt(x: float, places: int) -> str:
     return units.format_number(x, places)
 
 
+def fmt_apart(x: float, other: float, places: int = 3) -> str:
+    """x with enough decimals to tell it from `other` (0.1503 beside a ceiling of 0.15, not 0.15)."""
+    x, other = float(x), float(other)
+    for p in range(places, 9):
+        if _fmt(x, p) != _fmt(other, p) or x == other:
+            return _fmt(x, p)
+    return _fmt(x, 8)
+
+
 def _date(day) -> str:
     return _iso(int(day))
 
@@ -61,7 +70,7 @@ def trough_low(h: History) -> Hits:
 
 @message("TROUGH_LOW")
 def _(c: dict) -> str:
-    return (f"Trough {fmt(c['value'])} ng/mL is below the recommended range "
+    return (f"Trough {fmt_apart(c['value'], c['threshold'])} ng/mL is below the recommended range "
             f"({fmt(c['threshold'])}–{fmt(c['high'])} ng/mL); check adherence and timing before changing the dose.")
 
 
@@ -74,7 +83,7 @@ def trough_high(h: History) -> Hits:
 
 @message("TROUGH_HIGH")
 def _(c: dict) -> str:
-    return (f"Trough {fmt(c['value'])} ng/mL is above the recommended range "
+    return (f"Trough {fmt_apart(c['value'], c['threshold'])} ng/mL is above the recommended range "
             f"({fmt(c['low'])}–{fmt(c['threshold'])} ng/mL); review the dose, creatinine and blood pressure.")
 
 
@@ -176,15 +185,20 @@ MESSAGES["BP_SEVERE"] = _bp_message("severely high")
 @rule("DOSE_ABOVE_CEILING")
 def dose_above_ceiling(h: History) -> Hits:
     c = h.profile.canonical("ceiling_rate")
+    alert_at = h.profile.canonical("ceiling_alert_rate")
     mask = h.dose_set & gt(h.rate, c)
+    # Graded: far above the ceiling (profile ceiling_alert_rate) is an alert, not the rule's usual warning.
     return _hits(h, "DOSE_ABOVE_CEILING", mask, "dose", h.rate, "mg/kg/day", c, ">",
-                 mg=h.mg, from_weight=h.rate_from_weight.astype(float))
+                 mg=h.mg, from_weight=h.rate_from_weight.astype(float),
+                 alert_at=np.full(h.n, alert_at), grade_alert=ge(h.rate, alert_at).astype(float))
 
 
 @message("DOSE_ABOVE_CEILING")
 def _(c: dict) -> str:
+    far = (f" It is at or above {fmt(c['alert_at'])} mg/kg/day ({fmt(c['value'] / c['threshold'], 2)} times the "
+           f"ceiling), the profile's alert grade: check for a unit or decimal slip.") if c.get("grade_alert") else ""
     return (f"Dose {_rate(c)} is above the suggested escalation ceiling of {fmt(c['threshold'])} mg/kg/day; "
-            f"the paper escalated beyond it only with close monitoring.")
+            f"the paper escalated beyond it only with close monitoring.{far}")
 
 
 @rule("DOSE_BELOW_EFFECTIVE")
@@ -202,7 +216,7 @@ def _(c: dict) -> str:
 
 
 def _rate(c: dict) -> str:
-    s = f"{fmt(c['value'])} mg/kg/day"
+    s = f"{fmt_apart(c['value'], c['threshold'])} mg/kg/day"
     if c.get("from_weight") and np.isfinite(c.get("mg", np.nan)):
         s += f" ({fmt(c['mg'])} mg/day by the latest weight)"
     return s
@@ -224,7 +238,7 @@ def weight_jump(h: History) -> Hits:
 
 @message("WEIGHT_JUMP")
 def _(c: dict) -> str:
-    return (f"Weight {fmt(c['weight'])} kg differs by {fmt(c['value'], 1)}% from {fmt(c['prev'])} kg on "
+    return (f"Weight {fmt(c['weight'])} kg differs by {fmt_apart(c['value'], c['threshold'], 1)}% from {fmt(c['prev'])} kg on "
             f"{_date(c['prev_day'])} (more than {fmt(c['threshold'])}%); check the unit (kg or lb) or confirm "
             f"a real change, which alters the mg/kg/day given.")
 
@@ -266,12 +280,13 @@ class FindingTable:
             for j, row in enumerate(hits.rows.tolist()):
                 c = {k: a[j] for k, a in extra.items()}
                 c["value"], c["threshold"], c["row"] = values[j], thresholds[j], row
+                row_sev = "alert" if c.get("grade_alert") else sev
                 day, line = int(days[j]), int(lines[j])
                 out.append({
                     "patient_id": str(patients[j]),
                     "date": day_to_date(day),
                     "rule": hits.rule,
-                    "severity": sev,
+                    "severity": row_sev,
                     "message": msg(c),
                     "measure": hits.measure,
                     "value": _round(values[j], hits.unit),

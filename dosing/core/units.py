@@ -132,7 +132,8 @@ def _display(unit: str) -> str:
     return _DISPLAY.get(unit, unit)
 
 
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+# ASCII digits only: '٧٠ kg' or '７０ kg' would otherwise be read as 70 kg without anyone seeing it.
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$", re.ASCII)
 
 
 def kind(name: str) -> Kind:

@@ -111,8 +111,7 @@ class PatientScreen(Screen):
         if reg is None:
             out.append("  capsules and mg/kg/day need a weight on record\n", style="dim")
             return out
-        caps = " + ".join(str(c) for c in reg.capsules)
-        out.append(f"  {reg.dose} every {reg.interval} ({caps}); about {reg.given_rate} given\n")
+        out.append(f"  {reg.suggestion.text()}; about {reg.given_rate} given\n")
         if dose.daily_dose is not None and abs(reg.daily_dose.value - dose.daily_dose.value) > 1e-9:
             out.append(f"  the recorded {dose.daily_dose} is not a whole number of units: the nearest the "
                        f"{reg.product_title} make is shown\n", style="yellow")

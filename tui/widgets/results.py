@@ -12,6 +12,13 @@ from rich.text import Text
 
 from tui.widgets.plot import SEVERITY_STYLE
 
+
+def format_number(x: float, places: int = 3) -> str:
+    """Safe-writing numbers, as the core writes them (imported late: the first screen draws before the core)."""
+    from dosing.core.units import format_number as fmt
+
+    return fmt(x, places)
+
 if TYPE_CHECKING:  # the first screen is drawn before the core (pint, numpy) is imported
     from dosing.core.models import Finding
     from dosing.core.schedule import DueCheck
@@ -32,7 +39,10 @@ def findings_text(findings: list[Finding], empty: str = "no findings", inputs: b
         out.append(f"  {f.message}\n")
         if f.value is not None and f.threshold is not None:
             when = f" ({f.date.isoformat()})" if f.date else ""
-            out.append(f"    value {f.value} {f.comparison} threshold {f.threshold}{when}\n")
+            from dosing.core.rules import fmt_apart
+
+            value = f"{fmt_apart(f.value.value, f.threshold.value)} {f.value.unit}".replace(" %", "%")
+            out.append(f"    value {value} {f.comparison} threshold {f.threshold}{when}\n")
         if inputs:
             for k, v in f.basis.items():
                 out.append(f"    {k.replace('_', ' ')}: {v}\n", style="dim")
@@ -61,16 +71,41 @@ def _days(n: int) -> str:
     return "due by today" if n == 0 else f"{n} days left"
 
 
-def regimen_text(r) -> Text:
-    """A Regimen: the dose, the units that make it, what is given per kg, its findings, basis and notes."""
-    caps = " + ".join(str(c) for c in r.capsules)
+def option_text(o) -> Text:
+    """One option for the prescriber: doses and units, daily total, mg/kg/day, predicted change, its findings."""
     out = Text()
-    out.append(f"{r.dose} every {r.interval}", style="bold")
-    out.append(f"  ({caps}; {r.product_title})\n")
-    out.append(f"  {r.daily_dose} in {r.doses_per_day} equal doses; about {r.given_rate} given\n")
-    out.append(f"  asked: {r.requested_rate} x {r.weight} = {r.requested_daily_dose}\n", style="dim")
-    out.append("Findings\n", style="bold")
-    out.append_text(findings_text(r.findings))
+    out.append(f"  {o.label}: ", style="dim")
+    out.append(f"{o.text()}\n", style="bold")
+    facts = [str(o.daily_dose)]
+    if o.given_rate is not None:
+        facts.append(f"{format_number(o.given_rate.value, 4)} mg/kg/day given")
+    if o.off_by is not None and abs(o.off_by.value) > 1e-9:
+        facts.append(f"{format_number(abs(o.off_by.value))} mg/day {'more' if o.off_by.value > 0 else 'less'} "
+                     "than asked")
+    if o.predicted_trough is not None:
+        change = o.predicted_change.value
+        trough = format_number(o.predicted_trough.value, 1)
+        facts.append(f"the dose in force, measured trough {trough} ng/mL" if abs(change) < 1e-9 else
+                     f"dose {'+' if change > 0 else ''}{format_number(change, 1)}%, predicted trough {trough} ng/mL")
+    out.append(f"    {'; '.join(facts)}\n")
+    for n in o.notes:
+        out.append(f"    {n}\n", style="yellow")
+    if o.findings:
+        out.append_text(findings_text(o.findings, inputs=False))
+    return out
+
+
+def regimen_text(r) -> Text:
+    """A Regimen: the decision-support sentence, the options for the prescriber, basis and notes."""
+    out = Text()
+    out.append(STANCE + "\n", style="italic")
+    weight = str(r.weight) if r.weight.unit == "kg" else f"{format_number(r.weight_used.value, 1)} kg from {r.weight}"
+    out.append(f"asked: {r.requested_rate} x {weight} = {r.requested_daily_dose} ({r.product_title})\n", style="dim")
+    out.append("Options for the prescriber\n", style="bold")
+    for o in r.options:
+        out.append_text(option_text(o))
+    if r.comparison:
+        out.append(f"  {r.comparison}\n")
     out.append("Basis\n", style="bold")
     for b in r.basis:
         out.append(f"  {b}\n", style="dim")
@@ -81,27 +116,34 @@ def regimen_text(r) -> Text:
 
 
 def adjustment_text(a) -> Text:
-    """An Adjustment: the arithmetic, the rounded dose, warnings, cautions, dose findings, every caveat."""
-    caps = " + ".join(str(c) for c in a.capsules)
+    """An Adjustment: the answer first, inputs as used, the arithmetic, the options, findings by direction, caveats."""
     out = Text()
-    out.append("new daily dose = current x target / measured trough\n", style="dim")
-    out.append(f"  {a.current_daily_dose} x {a.target_trough} / {a.measured_trough} = {a.computed_daily_dose}"
-               f" (ratio {a.ratio:.3g})\n")
-    out.append(f"  suggested: {a.dose} every 12 h ({caps}) = {a.daily_dose}", style="bold")
-    out.append(f"  {a.direction}" + (f"; about {a.given_rate}" if a.given_rate else "") + "\n")
+    out.append(STANCE + "\n", style="italic")
+    out.append(f"{a.headline}\n", style="bold")
+    for k, v in a.inputs.items():
+        out.append(f"  {k}: {v}\n", style="dim")
+    if a.computed_daily_dose is not None:
+        out.append("new daily dose = current x target / measured trough\n", style="dim")
+        out.append(f"  {a.current_daily_dose} x {a.target_trough_used} / {a.measured_trough_used} = "
+                   f"{a.computed_daily_dose} (ratio {a.ratio:.3g})\n")
+    for r in a.reasons:
+        out.append(f"  {r}\n")
+    out.append("Options for the prescriber\n", style="bold")
+    for o in a.options:
+        out.append_text(option_text(o))
+    if a.comparison:
+        out.append(f"  {a.comparison}\n")
     if a.warnings:
         out.append("Warnings\n", style="bold yellow")
         for w in a.warnings:
             out.append(f"  {w}\n", style="yellow")
-    if a.cautions:
-        out.append("Findings that argue against the change\n", style="bold")
-        out.append_text(findings_text(a.cautions, inputs=False))
-    if a.findings:
-        out.append("Findings on the new dose\n", style="bold")
-        out.append_text(findings_text(a.findings, inputs=False))
+    for title, group in ((f"Findings supporting the {a.judged}", a.supporting),
+                         (f"Findings arguing against the {a.judged}", a.against), ("Findings to review", a.other)):
+        if group:
+            out.append(title + "\n", style="bold")
+            out.append_text(findings_text(group, inputs=False))
     out.append("Valid only if\n", style="bold")
     for caveat, source in a.caveats:
         out.append(f"  - {caveat}", style="")
         out.append(f" [{source}]\n", style="dim")
-    out.append(STANCE + "\n", style="italic")
     return out
