@@ -29,6 +29,7 @@ RULE_FILES = {
     "WEIGHT_JUMP": "rule_weight_jump.csv",
     "CHECK_OVERDUE": "rule_check_overdue.csv",
     "INPUT_INVALID": "rule_input_invalid.csv",
+    "DOSE_JUMP": "rule_dose_jump.csv",
 }
 
 
