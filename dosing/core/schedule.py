@@ -57,24 +57,29 @@ class Windows:
 def _stability(h: History) -> dict[str, np.ndarray]:
     """What is not stable as of each row (latest values of the patient): arrays of bools."""
     p = h.profile
-    t_idx = h.last_idx(h.has("trough"))
+    # A trough or creatinine given but unreadable counts as the latest of its kind, of unknown value: not stable.
+    t_idx = h.last_idx(h.has("trough") | h.was_lost("trough"))
     t = h.take(h.v["trough"], t_idx)
     trough_bad = np.isnan(t) | lt(t, p.canonical("trough_low")) | ge(t, p.canonical("trough_upper_band"))
-    r_idx = h.last_idx(h.rise_applies)
+    lost_c = h.was_lost("creatinine")
+    r_idx = h.last_idx(h.rise_applies | lost_c)
     rise = h.take(h.rise, r_idx)
-    creat_bad = ~np.isnan(rise) & ge(rise, p.canonical("creatinine_rise"))
+    creat_unknown = (r_idx >= 0) & lost_c[np.maximum(r_idx, 0)]
+    creat_bad = (~np.isnan(rise) & ge(rise, p.canonical("creatinine_rise"))) | creat_unknown
     bp_idx = h.last_idx(h.has("sbp") | h.has("dbp"))
     s, d = h.take(h.v["sbp"], bp_idx), h.take(h.v["dbp"], bp_idx)
     bp_bad = ge(s, p.canonical("bp_high_systolic")) | ge(d, p.canonical("bp_high_diastolic"))
     bp_unknown = np.isnan(s) & np.isnan(d)
     return {"trough": trough_bad, "creatinine": creat_bad, "blood pressure": bp_bad, "bp_unknown": bp_unknown,
-            "trough_idx": t_idx, "bp_idx": bp_idx}
+            "trough_idx": t_idx, "bp_idx": bp_idx, "creatinine_unknown": creat_unknown}
 
 
 def windows(h: History, stream: str, stab: dict[str, np.ndarray] | None = None) -> Windows:
     p = h.profile
     stab = stab if stab is not None else _stability(h)
-    measured = h.has(STREAMS[stream])
+    # A check is a value recorded, or one given but unreadable: the sample was taken that day (no CHECK_OVERDUE
+    # for a check that was done), and its lost value keeps the patient "not stable" (see _stability).
+    measured = h.has(STREAMS[stream]) | h.was_lost(STREAMS[stream])
     check = measured & h.in_tx & ~h.trigger
     anchor = (h.in_tx & (h.trigger | measured)) | h.is_stop
     cnt = np.cumsum(check)
@@ -216,9 +221,15 @@ def unstable_text(h: History, stab: dict[str, np.ndarray], row: int) -> str:
     parts = []
     if stab["trough"][row]:
         ti = stab["trough_idx"][row]
-        parts.append("no trough yet" if ti < 0 else f"trough {h.v['trough'][ti]:g} ng/mL not in range")
+        if ti < 0:
+            parts.append("no trough yet")
+        elif np.isnan(h.v["trough"][ti]):
+            parts.append("latest trough unreadable")
+        else:
+            parts.append(f"trough {h.v['trough'][ti]:g} ng/mL not in range")
     if stab["creatinine"][row]:
-        parts.append("creatinine rise at or above threshold")
+        parts.append("latest creatinine unreadable" if stab["creatinine_unknown"][row]
+                     else "creatinine rise at or above threshold")
     if stab["blood pressure"][row]:
         bi = stab["bp_idx"][row]
         parts.append(f"blood pressure {h.v['sbp'][bi]:g}/{h.v['dbp'][bi]:g} mmHg high")
