@@ -63,6 +63,7 @@ VALUE_KINDS: dict[str, str] = {
     "late_phase_after": "duration",
     "late_level_interval": "duration",
     "late_level_tolerance": "duration",
+    "creatinine_rise_recheck": "duration",
     "decrease_restarts_schedule": "bool",
     "adjust_large_change_ratio": "number",
 }
