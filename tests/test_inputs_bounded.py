@@ -87,3 +87,16 @@ def test_the_shared_reader_refuses_them_too(tmp_path, monkeypatch):
 def _stored(db) -> int:
     with Store.open(db, create=False) as s:
         return len(s.all_events())
+
+
+@pytest.mark.parametrize("command", ["check", "import", "export"])
+def test_a_store_path_that_is_a_fifo_or_device_is_refused(command, tmp_path):
+    fifo = tmp_path / "store.db"
+    os.mkfifo(fifo)
+    log = FIXTURES / "logs" / "clean.csv"
+    argv = {"check": ["check", "--db", fifo], "import": ["import", log, "--db", fifo],
+            "export": ["export", tmp_path / "out.csv", "--db", fifo]}[command]
+    r = tacro(*argv)
+    assert r.returncode == 2 and "not a regular file" in r.stderr and "Traceback" not in r.stderr
+    r = tacro(*argv[:-1], "/dev/zero")
+    assert r.returncode == 2 and "not a regular file" in r.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -103,6 +104,15 @@ class Store:
             raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
         if is_folder:
             raise StoreError(f"cannot open the store: {p} is a folder, not a store file. {UNCHANGED}")
+        try:
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as e:
+            raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
+        if mode is not None and not stat.S_ISREG(mode):  # a FIFO or device would be read without end
+            raise StoreError(f"cannot open the store: {p} is not a regular file (a FIFO, device or socket). "
+                             f"{UNCHANGED}")
         if not create and not p.exists():
             raise StoreError(f"there is no store at {p} (give --db PATH or set TACRO_DB)")
         with private_umask():
