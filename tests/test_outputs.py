@@ -205,3 +205,26 @@ def test_the_writer_offers_a_binary_stream_and_keeps_nothing_on_error(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
     with pytest.raises(OutputError, match="already exists"), private_output(target) as f:
         f.write("x")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_name_for_stdout_is_written_to_stdout_and_never_replaced(command, tmp_path, store):
+    # /dev/stdout is a symlink to /proc/self/fd/1, which after `> file` points at a regular file: replacing
+    # "the link" would replace the system's /dev/stdout. A symlink of our own stands in for it here.
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    link = tmp_path / "stdout-link"
+    link.symlink_to("/proc/self/fd/1")
+    target = tmp_path / "captured.csv"
+    argv = (["check", str(LOG), "--format", "csv", "--as-of", "2026-04-20", "--out", str(link), "--force"]
+            if command == "check" else ["export", str(link), "--db", str(store), "--force"])
+    with open(target, "wb") as out:
+        r = subprocess.run([sys.executable, "-m", "dosing", *argv], stdout=out, stderr=subprocess.PIPE, cwd=ROOT,
+                           text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode in (0, 1), r.stderr
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert target.read_bytes().startswith(expected_head(command))
+    assert b"exported" not in target.read_bytes()  # the confirmation went to stderr, not into the CSV

@@ -217,9 +217,12 @@ def run_export(args) -> int:
             events = store.all_events()
     out = args.csv if args.csv == "-" else Path(args.csv).expanduser()
     write_export(events, out, force=args.force, protect=[store_path])
-    # With `-` the CSV itself is on stdout: the confirmation goes to stderr.
+    # With `-` (or /dev/stdout) the CSV itself is on stdout: the confirmation goes to stderr.
+    from dosing.io.outfile import descriptor_of
+
+    on_stdout = out == "-" or descriptor_of(out) == 1
     print(f"exported {len(events)} visit(s) to {'stdout' if out == '-' else out}",
-          file=sys.stderr if out == "-" else sys.stdout)
+          file=sys.stderr if on_stdout else sys.stdout)
     return ExitCode.OK
 
 

@@ -16,6 +16,11 @@ symlink, with stat of its target):
   exists" in the sense of overwriting data.
 * a directory, a socket, a block device, a symlink to any of these, or a
   symlink loop: refused (OutputError, exit 2), nothing written.
+* a name for one of this process's open descriptors (`/dev/stdout`,
+  `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, or a symlink to one): written
+  to that descriptor, like `-`. Such a name is a symlink to whatever the
+  descriptor is (often a regular file, after `> file`), and replacing "the
+  link" would replace the system's /dev/stdout.
 
 `protect` names files that must never be written through any of these paths
 (the store and its -wal, -shm and -journal files, hard links to them
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -43,6 +49,27 @@ from dosing.core.errors import TacroError
 
 FILE_MODE = 0o600
 STDOUT = "-"
+_FD_NAME = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/(\d+)$")
+_STD_NAMES = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def descriptor_of(path: str | Path) -> int | None:
+    """The descriptor number when PATH (or the symlinks it goes through) names one of this process's own."""
+    p = os.path.abspath(str(path))
+    for _ in range(40):  # follow a chain of symlinks by hand: realpath would resolve the descriptor itself
+        if p in _STD_NAMES:
+            return _STD_NAMES[p]
+        m = _FD_NAME.match(p)
+        if m:
+            return int(m.group(1))
+        try:
+            if not os.path.islink(p):
+                return None
+            target = os.readlink(p)
+        except OSError:
+            return None
+        p = os.path.normpath(os.path.join(os.path.dirname(p), target))
+    return None
 
 
 class OutputError(TacroError):
@@ -96,6 +123,8 @@ def check_output(path: str | Path, *, force: bool = False, protect: Iterable[Pat
     """
     if str(path) == STDOUT:
         return "stdout"
+    if descriptor_of(path) is not None:
+        return "descriptor"
     path = Path(path)
     _refuse_protected(path, protect)
     kind, is_link = target_kind(path)
@@ -124,10 +153,30 @@ def private_output(path: str | Path, *, force: bool = False, binary: bool = Fals
         stream.flush()
         return
     path = Path(path)
+    if how == "descriptor":
+        yield from _to_descriptor(descriptor_of(path), path, binary)
+        return
     if how == "in-place":
         yield from _in_place(path, binary)
         return
     yield from _via_temporary(path, binary, replace=how == "replace")
+
+
+def _to_descriptor(fd: int, path: Path, binary: bool) -> Iterator[IO]:
+    if fd == 1 or fd == 2:  # through Python's own stream, so what was printed before stays in order
+        stream = sys.stdout if fd == 1 else sys.stderr
+        stream.flush()
+        out = stream.buffer if binary else stream
+        yield out
+        out.flush()
+        return
+    try:
+        dup = os.dup(fd)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {_reason(e)}. Nothing was written.") from None
+    f = os.fdopen(dup, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+    with f:
+        yield f
 
 
 def _in_place(path: Path, binary: bool) -> Iterator[IO]:
