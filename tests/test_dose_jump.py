@@ -111,5 +111,6 @@ def test_the_tui_confirmation_asks_the_rule_and_follows_the_profile(tmp_path):
     local = load_profile(custom)
     question = dose_jump(dose(7), dose(28, since=dt.date(2026, 11, 20)), local)
     f = jump_finding(dose(7), dose(28, since=dt.date(2026, 11, 20)), local)
-    assert f is not None and f["rule"] == "DOSE_JUMP" and question.startswith(f["message"])
+    assert f is not None and f["rule"] == "DOSE_JUMP" and question.startswith(f["message"].split(";")[0])
+    assert "28 mg/day is 4 times the dose in force since 2026-11-02 (7 mg/day)" in question
     assert "confirmed before it is saved" in question

@@ -47,5 +47,6 @@ def dose_jump(before: DoseInForce | None, after: DoseInForce | None, profile) ->
     from dosing.core import units
 
     n = units.format_number(profile.number("confirm_dose_ratio"))
-    return (f"{f['message']} A dose {n} times or more, or 1/{n} or less, of the one in force is confirmed "
-            f"before it is saved ({f['rule']}, {f['severity']}). Basis: {f['source']}")
+    what = f["message"].split("; ", 1)[0]  # the rule's own first clause: both doses, the ratio, since when
+    return (f"{what}. A dose {n} times or more, or 1/{n} or less, of the one in force is confirmed before it "
+            f"is saved: tenfold slips (0.5 mg / 5 mg) happen. {f['rule']} ({f['severity']}), basis: {f['source']}")
