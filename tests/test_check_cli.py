@@ -29,6 +29,7 @@ RULE_FILES = {
     "WEIGHT_JUMP": "rule_weight_jump.csv",
     "CHECK_OVERDUE": "rule_check_overdue.csv",
     "INPUT_INVALID": "rule_input_invalid.csv",
+    "DOSE_JUMP": "rule_dose_jump.csv",
 }
 
 
@@ -161,7 +162,8 @@ def test_malformed_rows_are_reported_and_the_rest_is_still_checked(logs, capsys)
     assert "repeated header" in invalid[2]["message"]
     assert "decimal point" in invalid[3]["message"] and invalid[3]["date"] == "2026-02-12"
     assert "closing quote" in invalid[4]["message"]
-    assert doc["rows"] == {"checked": 3, "invalid": 5}
+    # line 6 (a decimal comma in the trough) costs only that cell: the row is checked and counted invalid too
+    assert doc["rows"] == {"checked": 4, "invalid": 5}
     # the rows after the unclosed quote were read: C-001's gap is overdue, and "NA" is a patient
     assert {f["rule"] for f in doc["findings"]} == {"INPUT_INVALID", "CHECK_OVERDUE"}
     assert "tacro check: INPUT_INVALID (alert): 5\n" in err

@@ -230,7 +230,10 @@ def test_rows_are_held_to_the_event_model(tmp_path, row, column, expected):
 def test_90_mg_dl_creatinine_is_a_unit_slip(tmp_path):
     log = read(tmp_path, "patient_id,date,creatinine [mg/dL]\np1,2026-01-01,90\np1,2026-01-02,1.1\n")
     assert problems(log) == [(2, "creatinine")] and "check the unit" in log.invalid[0].expected
-    assert log.columns["creatinine"].tolist() == [pytest.approx(97.24, abs=0.01)]
+    # one bad cell costs that cell: line 2 is kept, its creatinine left out and marked lost
+    assert log.columns.line.tolist() == [2, 3]
+    assert np.isnan(log.columns["creatinine"][0]) and log.columns["creatinine"][1] == pytest.approx(97.24, abs=0.01)
+    assert log.columns.lost["creatinine"].tolist() == [True, False] and log.invalid[0].row_kept
 
 
 def test_every_bad_cell_of_a_row_is_listed_with_the_rows_readable_date(tmp_path):
@@ -242,7 +245,8 @@ def test_every_bad_cell_of_a_row_is_listed_with_the_rows_readable_date(tmp_path)
 def test_product_keys(tmp_path):
     log = read(tmp_path, "patient_id,date,product\np1,2026-01-01, Granules \np1,2026-01-02,\np1,2026-01-03,patch\n")
     assert problems(log) == [(4, "product")]
-    assert log.columns.product.tolist() == ["granules", ""]
+    # the unknown product costs its cell only: line 4 is kept with no product of its own
+    assert log.columns.product.tolist() == ["granules", "", ""] and log.columns.lost["product"].tolist()[-1]
 
 
 def test_empty_file_and_header_only(tmp_path):
@@ -275,8 +279,10 @@ def test_a_large_log_is_read_quickly_and_exactly(tmp_path):
                    f"{70 + i % 15},\n" for i in range(n))
     body = body.replace("P00007,2026-01-08,,,", "P00007,2026-01-08,,,x", 1)
     log = read(tmp_path, f"{H}\n{body}")
-    assert len(log.columns) == n - 1 and problems(log) == [(9, "trough")]
-    assert log.columns["trough"][:3].tolist() == [4.5, 5.5, 6.5]
+    assert len(log.columns) == n and problems(log) == [(9, "trough")]  # the row stays, its trough does not
+    assert log.columns["trough"][:3].tolist() == [4.5, 5.5, 6.5] and np.isnan(log.columns["trough"][7])
+    assert np.flatnonzero(log.columns.lost["trough"]).tolist() == [7]
+    assert log.columns["creatinine"][7] == 67 and log.columns["sbp"][7] == 117
 
 
 def test_xlsx_cells_become_text_as_a_person_sees_them(tmp_path):

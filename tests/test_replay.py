@@ -5,7 +5,7 @@ import pytest
 
 from dosing.core.errors import InputError
 from dosing.core.units import Q_
-from dosing.replay.engine import replay
+from dosing.replay.engine import replay, replay_text
 
 
 def _step(r, **match):
@@ -74,3 +74,22 @@ def test_mg_amounts_only_with_a_weight_the_user_gave():
 def test_unknown_case_is_refused(case):
     with pytest.raises(InputError):
         replay(case)
+
+
+@pytest.mark.parametrize("case", [1, 2, 3])
+def test_no_step_shows_a_passed_window_as_an_open_next_check(case):
+    r = replay(case)
+    for s in r.steps:
+        for d in s.due:
+            assert d.overdue == (d.due_by < s.date), (s.index, d)
+    text = replay_text(r)
+    assert ("passed, none recorded" in text) == any(d.overdue for s in r.steps for d in s.due)
+
+
+def test_case1_marks_the_missed_first_check_after_an_increase():
+    r = replay(1)
+    missed = [(s.index, d.stream, d.due_by.isoformat()) for s in r.steps for d in s.due if d.overdue]
+    # the increase of 1996-06-08 opened 06-15..06-22; the next events (08-01 on) record no check until 11-01
+    assert (4, "renal", "1996-06-22") in missed and (4, "level", "1996-06-22") in missed
+    assert not any(i == 3 for i, _, _ in missed)  # on 06-15 the window is still open
+    assert (9, "level", "1996-11-15") in missed and (9, "renal", "1996-11-15") not in missed

@@ -111,3 +111,32 @@ def test_reasons_take_their_day_counts_from_the_profile(tmp_path):
     assert due["renal"].due_by == D("2026-01-11")
     assert due["renal"].reason.startswith("first check 5–10 days after the start")
     assert _due([START], "2026-01-02")["renal"].reason.startswith("first check 7–14 days after the start")
+
+
+# ------------------------------------------------------------------ after a significant creatinine rise
+def test_after_a_30_percent_rise_the_next_creatinine_comes_within_the_recheck_interval(profile):
+    assert profile.values["creatinine_rise_recheck"].kind == "interpretation"
+    rows = [START, _check("2026-01-12", creatinine="104 umol/L")]  # (104 - 80) / 80 = 30%: at the threshold
+    due = _due(rows, "2026-01-13")
+    assert (due["renal"].due_from, due["renal"].due_by) == (D("2026-01-13"), D("2026-01-19"))  # 12 + 1 .. 12 + 7
+    assert "30.0% above baseline" in due["renal"].reason and "creatinine_rise_recheck" in due["renal"].reason
+    assert due["level"].due_by == D("2026-01-29")  # the trough keeps its two-weekly window
+    below = _due([START, _check("2026-01-12", creatinine="103.9 umol/L")], "2026-01-13")
+    assert below["renal"].due_by == D("2026-01-29")  # 29.9%: the ordinary two-weekly window
+
+
+def test_a_missed_recheck_after_a_rise_is_overdue_a_week_later():
+    rows = [START, _check("2026-01-12", creatinine="120 umol/L")]
+    (f,) = findings(rows, "CHECK_OVERDUE", as_of="2026-01-20")
+    assert f.date == D("2026-01-19") and "recheck within 7 days" in f.message
+
+
+# ------------------------------------------------------------------ each event's own view (replay, per_event)
+def test_a_window_passed_before_an_event_is_overdue_at_that_event_never_a_next_check():
+    rows = [START, ev("2026-02-20", sbp="120 mmHg", dbp="75 mmHg", note="BP only")]
+    a = assess(rows, as_of=D("2026-02-21"))
+    at_visit = {c.stream: c for c in a.per_event[1]["due"]}
+    assert at_visit["level"].due_by == D("2026-01-15") and at_visit["level"].overdue
+    assert at_visit["level"].status == "window passed, none recorded"
+    at_start = {c.stream: c for c in a.per_event[0]["due"]}
+    assert not at_start["level"].overdue and at_start["level"].status == "next"

@@ -59,7 +59,8 @@ def test_export_then_import_reproduces_ten_thousand_visits_exactly(tmp_path, cap
     assert sorted(map(fingerprint, visits), key=repr) == before
     code, out, err = run(capsys, "export", tmp_path / "out.csv", "--db", tmp_path / "a.db")
     assert code == 0, err
-    code, out, err = run(capsys, "import", tmp_path / "out.csv", "--db", tmp_path / "b.db")
+    # Random visits jump between doses; DOSE_JUMP refuses that unless confirmed (tests/test_dose_jump.py).
+    code, out, err = run(capsys, "import", tmp_path / "out.csv", "--db", tmp_path / "b.db", "--confirm-jumps")
     assert code == 0, err
     assert "imported 10000 visit(s)" in out
     with Store.open(tmp_path / "b.db") as b:

@@ -138,8 +138,10 @@ async def test_add_a_patient_log_a_visit_in_mixed_units_and_see_the_finding_and_
         assert "source: Duddridge & Powell 1997" in latest
         due = str(app.screen.query_one("#due").render())
         assert "Checks due next" in due
-        assert "creatinine and blood pressure check: 2026-11-27 to 2026-12-03 (11 days left)" in due
-        assert "why: two-weekly check after the check on 2026-11-16" in due
+        # a 31.3% rise: the next creatinine within creatinine_rise_recheck (7 days), not two-weekly
+        assert "creatinine and blood pressure check: 2026-11-17 to 2026-11-23 (1 days left)" in due
+        assert "why: creatinine 31.3% above baseline at the check on 2026-11-16: recheck within 7 days" in due
+        assert "why: two-weekly check after the check on 2026-11-16" in due  # the trough keeps two-weekly
 
     events = store.events("P-001")
     assert [e.event for e in events] == ["visit", "start", "visit"]

@@ -122,6 +122,10 @@ def invalid_message(c: InvalidCell) -> str:
         got = repr(c.value if len(c.value) <= 60 else c.value[:60] + "…")
     else:
         got = "an empty cell"
+    if c.row_kept:  # a bad cell costs only that cell
+        then = f": {c.consequence}" if c.consequence else ""
+        return (f"Line {c.line}, column {c.column}: {got} could not be read; expected {c.expected}. "
+                f"This value was left out and the row's other values were checked{then}.")
     return (f"Line {c.line}, column {c.column}: {got} could not be read; expected {c.expected}. "
             f"The row was not checked.")
 

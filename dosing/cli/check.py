@@ -13,9 +13,7 @@ import datetime as dt
 import gc
 import io
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from dosing import __version__
@@ -23,11 +21,11 @@ from dosing.cli.main import ExitCode, add_fail_on, add_profile_option, exit_for
 from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
+from dosing.io import csvsafe
+from dosing.io.outfile import STDOUT, check_output, private_output
 
 STANCE = ("Decision support, not a prescription: the prescriber decides. Each finding's basis (inputs, threshold, "
           "source) is in --format json or csv.")
-# Spreadsheet programs run a cell starting with these as a formula (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone could watch a progress line
 
 
@@ -35,8 +33,9 @@ def add_arguments(p) -> None:
     p.add_argument("log", nargs="?", metavar="LOG", help="the monitoring log: a CSV file or an .xlsx workbook")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table for people (default), json or csv for scripts")
-    p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout")
-    p.add_argument("--force", action="store_true", help="replace --out FILE if it already exists")
+    p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout ('-' is stdout; "
+                                                 "a FIFO or device is written in place)")
+    p.add_argument("--force", action="store_true", help="replace --out FILE if it is an existing regular file")
     add_fail_on(p)
     add_profile_option(p)
     p.add_argument("--as-of", metavar="DATE",
@@ -51,10 +50,11 @@ def run(args) -> int:
         raise TacroError("tacro check needs a LOG file or --db PATH (one of them, not both)")
     profile = load_profile(args.profile)
     as_of = _as_of(args.as_of)
-    out = Path(args.out) if args.out else None
+    out = Path(args.out) if args.out and args.out != STDOUT else None
     source = Path(args.log) if args.log else Path(args.db)
     if out is not None:
         _refuse_overwriting_input(out, source)
+        check_output(out, force=args.force, protect=_protected(args))  # refuse before the work, not after
     size = source.stat().st_size if source.is_file() else 0
     progress = Progress(enabled=sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES)
     # The check builds no reference cycles worth collecting, but a million-row log and its findings make
@@ -83,7 +83,8 @@ def run(args) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            write_private(out, text, replace=args.force)
+            with private_output(out, force=args.force, protect=_protected(args)) as f:
+                f.write(text)
     finally:
         progress.done()
         if collecting:
@@ -113,7 +114,15 @@ def _store_events(path: Path):
     if not path.exists():  # a check never creates a store
         raise TacroError(f"no store at {path}")
     with Store.open(path, create=False) as store:
+        if store.damaged:
+            sys.stderr.write(f"tacro check: warning: the store {path} is damaged (PRAGMA quick_check failed); "
+                             "checking what can still be read. Restore it from a backup.\n")
         return store.all_events()
+
+
+def _protected(args) -> list[Path]:
+    """Files --out must never write through: the store being checked (and its journal files)."""
+    return [Path(args.db)] if args.db else []
 
 
 def _refuse_overwriting_input(out: Path, source: Path) -> None:
@@ -160,9 +169,7 @@ def json_text(doc: dict) -> str:
     return f'{head[:-2]},\n  "findings": {findings}\n}}\n'
 
 
-def neutralise(cell: str) -> str:
-    """A text cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
+neutralise = csvsafe.neutralise  # one neutraliser for every CSV tacro writes (dosing.io.csvsafe)
 
 
 def csv_text(records: list[dict]) -> str:
@@ -203,45 +210,6 @@ def table_text(result, profile: Profile, as_of: dt.date) -> str:
                      f"{r['rule']:<{rule_w}}  {r['message']}")
     lines.append(STANCE)
     return "\n".join(lines) + "\n"
-
-
-def write_private(path: Path, text: str, replace: bool = False) -> None:
-    """Write a findings file 0600 via a temporary file in the same folder, then rename it into place.
-
-    An existing file is replaced only when asked (--force): an export never
-    overwrites a file silently (reliability §9).
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.exists() and not replace:
-        raise TacroError(f"{path} already exists; use --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
-            os.unlink(tmp)
-    except FileExistsError:
-        _unlink_quietly(tmp)
-        raise TacroError(f"{path} already exists; use --force to replace it") from None
-    except OSError as e:
-        _unlink_quietly(tmp)
-        raise TacroError(f"could not write {path}: {e.strerror}") from None
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def _unlink_quietly(p: str) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
 
 
 def _summary_to_stderr(result, profile: Profile) -> None:

@@ -11,10 +11,8 @@ would run as formulas are neutralised (`dosing.io.csvsafe`), and the reader (dos
 from __future__ import annotations
 
 import csv
-import errno
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from dosing.cli.main import ExitCode, add_profile_option
@@ -41,7 +39,8 @@ class TransferError(TacroError):
 
 def add_arguments(p, name: str = "import") -> None:
     if name == "export":
-        p.add_argument("csv", metavar="OUT.csv", help="the CSV file to write (refused if it exists, unless --force)")
+        p.add_argument("csv", metavar="OUT.csv", help="the CSV file to write (refused if it exists, unless --force; "
+                                                      "'-' is stdout; a FIFO or device is written in place)")
         p.add_argument("--patient", metavar="ID", help="export only this patient's visits")
         p.add_argument("--force", action="store_true", help="replace OUT.csv if it already exists")
     else:
@@ -49,6 +48,9 @@ def add_arguments(p, name: str = "import") -> None:
         p.add_argument("--allow-duplicates", action="store_true",
                        help="import even rows identical to visits already in the store (refused by default: "
                             "saved visits cannot be deleted, so a file imported twice would stay doubled)")
+        p.add_argument("--confirm-jumps", action="store_true",
+                       help="import even dose changes at or beyond the DOSE_JUMP ratio (refused by default: "
+                            "a likely tenfold slip; check them against the prescriptions first)")
         add_profile_option(p)
     p.add_argument("--db", metavar="PATH", help="the store (default: TACRO_DB, else the user data folder)")
 
@@ -87,9 +89,15 @@ def run_import(args) -> int:
               f"{log.rows}. Correct them and import the whole file again.", file=sys.stderr)
         return ExitCode.INVALID
     with Store.open(args.db) as store:
-        if not getattr(args, "allow_duplicates", False):
-            refuse_duplicates(events, store)
-        n = store.import_events(events, entered)
+        # The duplicate check runs inside the import's own write transaction: two imports of one file at
+        # the same moment are serialised by the store's write lock, and the second finds the first's rows.
+        def check(stored: list[Event]) -> None:
+            if not getattr(args, "allow_duplicates", False):
+                refuse_duplicates(events, stored)
+            if not getattr(args, "confirm_jumps", False):
+                refuse_dose_jumps(events, stored, profile)
+
+        n = store.import_events(events, entered, before=check)
         where = store.path
     patients = len({e.patient_id for e in events})
     print(f"imported {n} visit(s) of {patients} patient(s) into {where}")
@@ -102,10 +110,11 @@ def fingerprint(e: Event) -> tuple:
     return (e.patient_id, e.date, e.event, e.product, e.note, values)
 
 
-def refuse_duplicates(events: list[Event], store) -> None:
-    """Refuse the import when rows are already in the store: nothing saved can be deleted, so a log
-    imported twice would stay doubled for good. Lists the lines (never the patient data)."""
-    existing = {fingerprint(e) for e in store.all_events()}
+def refuse_duplicates(events: list[Event], stored: list[Event]) -> None:
+    """Refuse the import when rows are already in the store (`stored`: its current events, read in the
+    import's transaction): nothing saved can be deleted, so a log imported twice would stay doubled for
+    good. Lists the lines (never the patient data)."""
+    existing = {fingerprint(e) for e in stored}
     lines = [e.line for e in events if fingerprint(e) in existing]
     if not lines:
         return
@@ -113,6 +122,43 @@ def refuse_duplicates(events: list[Event], store) -> None:
     raise TransferError(f"nothing was imported: {len(lines)} of {len(events)} row(s) are already in the store "
                         f"(same patient, date, event, values and note), on line(s) {shown}. Was this file "
                         "imported before? Remove those rows, or pass --allow-duplicates to import them again.")
+
+
+def dose_jumps(events: list[Event], stored: list[Event], profile) -> list[tuple[int, dict]]:
+    """(file line, DOSE_JUMP finding) for each imported row whose dose jumps from the dose in force,
+    judged by the same rule as `tacro check` over the patient's stored visits and the file's rows together."""
+    import numpy as np
+
+    from dosing.core import rules
+    from dosing.core.columns import from_events
+
+    ids = {e.patient_id for e in events}
+    together = [e for e in stored if e.patient_id in ids] + list(events)
+    if not together:
+        return []
+    cols = from_events(together)
+    cols.line = np.arange(1, len(together) + 1, dtype=np.int64)  # stored first: on one day, the file comes after
+    first_new = len(together) - len(events)
+    found = []
+    for f in rules.evaluate(cols, profile, None, rules=("DOSE_JUMP",)).records():
+        k = f["line"] - 1
+        if k >= first_new:
+            found.append((events[k - first_new].line, f))
+    return found
+
+
+def refuse_dose_jumps(events: list[Event], stored: list[Event], profile) -> None:
+    """Refuse an import holding a DOSE_JUMP (a likely tenfold slip) unless --confirm-jumps was given:
+    saved visits cannot be deleted. Names the line and both doses (never the patient)."""
+    found = dose_jumps(events, stored, profile)
+    if not found:
+        return
+    shown = "; ".join(f"line {line}: {f['basis']['dose']} after {f['basis']['previous_dose']}"
+                      for line, f in found[:10])
+    more = f"; and {len(found) - 10} more" if len(found) > 10 else ""
+    raise TransferError(f"nothing was imported: {len(found)} dose change(s) at or beyond the DOSE_JUMP ratio, "
+                        f"a likely tenfold slip ({shown}{more}). Check them against the prescriptions; if they "
+                        "are right, import again with --confirm-jumps.")
 
 
 def build_events(log, profile, today) -> tuple[list[Event], list[dict[str, str]], list[tuple]]:
@@ -160,15 +206,23 @@ def run_export(args) -> int:
 
     with Store.open(args.db, create=False) as store:
         store_path = store.path
+        if store.damaged:  # read what can be read; the store itself is not written to
+            print(f"tacro: warning: the store {store_path} is damaged (PRAGMA quick_check failed); exporting "
+                  "what can still be read. Restore the store from a backup.", file=sys.stderr)
         if args.patient is not None:
             if store.get_patient(args.patient) is None:
                 raise TransferError("no patient with this id in the store (id withheld); nothing was written")
             events = store.events(args.patient)
         else:
             events = store.all_events()
-    out = Path(args.csv).expanduser()
+    out = args.csv if args.csv == "-" else Path(args.csv).expanduser()
     write_export(events, out, force=args.force, protect=[store_path])
-    print(f"exported {len(events)} visit(s) to {out}")
+    # With `-` (or /dev/stdout) the CSV itself is on stdout: the confirmation goes to stderr.
+    from dosing.io.outfile import descriptor_of
+
+    on_stdout = out == "-" or descriptor_of(out) == 1
+    print(f"exported {len(events)} visit(s) to {'stdout' if out == '-' else out}",
+          file=sys.stderr if on_stdout else sys.stdout)
     return ExitCode.OK
 
 
@@ -195,69 +249,20 @@ def number_text(x: float) -> str:
     return np.format_float_positional(float(x), unique=True, trim="-")
 
 
-def write_export(events: list[Event], out: Path, *, force: bool, protect: list[Path]) -> None:
-    """Write the CSV to a private temporary file beside `out`, then move it into place.
+def write_export(events: list[Event], out: Path | str, *, force: bool, protect: list[Path]) -> None:
+    """Write the CSV by the private-file rules (dosing.io.outfile): a temporary 0600 file beside `out`,
+    then moved into place; `-` is stdout; a FIFO or device is written in place.
 
     Refused: `out` is the store or one of its journal files (even with force);
-    `out` exists and force is not given; `out` is a folder.
+    `out` exists and force is not given; `out` is a folder, socket or block device.
     """
-    out = Path(os.path.abspath(out))
-    for p in protect:
-        for candidate in (p, Path(f"{p}-wal"), Path(f"{p}-shm"), Path(f"{p}-journal")):
-            if _same_file(out, candidate):
-                raise TransferError(f"refusing to write the export over the store itself ({candidate}); "
-                                    "nothing was written")
-    if out.is_dir():
-        raise TransferError(f"{out} is a folder; give a file name for the export. Nothing was written.")
-    if out.exists() and not force:
-        raise TransferError(f"{out} already exists; pass --force to replace it. Nothing was written.")
+    from dosing.io.outfile import OutputError, private_output
+
+    if str(out) != "-":
+        out = Path(os.path.abspath(out))
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")  # 0600
-    except OSError as e:
-        raise TransferError(f"cannot write in {out.parent}: {_reason(e)}. Nothing was written.") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+        with private_output(out, force=force, protect=protect) as f:
             writer = csv.writer(f, lineterminator="\r\n")  # CRLF: a field with a lone CR gets quoted
             writer.writerows(export_rows(events))
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        if force:
-            os.replace(tmp, out)
-        else:
-            _link_new(tmp, out)
-    except OSError as e:
-        raise TransferError(f"could not write the export {out}: {_reason(e)}. Nothing was written.") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    from dosing.store.files import sync_folder
-
-    sync_folder(out.parent)
-
-
-def _link_new(tmp: Path, out: Path) -> None:
-    """Put tmp at out only if out does not exist (atomic where hard links work)."""
-    try:
-        os.link(tmp, out)
-    except FileExistsError:
-        raise TransferError(f"{out} already exists; pass --force to replace it. Nothing was written.") from None
-    except OSError as e:
-        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            raise
-        if out.exists():  # no hard links on this file system: check, then rename
-            raise TransferError(f"{out} already exists; pass --force to replace it. Nothing was written.") from None
-        os.replace(tmp, out)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _reason(e: OSError) -> str:
-    from dosing.store.files import os_reason
-
-    return os_reason(e)
+    except OutputError as e:
+        raise TransferError(e.message) from None

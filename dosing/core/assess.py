@@ -92,7 +92,7 @@ def assess_columns(cols: EventColumns, profile: Profile | None = None,
     for f in findings:
         by_line.setdefault(f.line, []).append(f)
     per_event = []
-    due_rows = schedule.due_table(h, None)
+    due_rows = schedule.due_table(h, None, at_each_row=True)  # each event's view: a passed window is overdue
     for row in range(h.n):
         rise = None
         if h.rise_applies[row]:

@@ -42,6 +42,7 @@ class EventColumns:
     line: np.ndarray  # int64: source line (file) or position (models)
     values: dict[str, np.ndarray] = field(default_factory=dict)  # float64, canonical units
     patient_code: np.ndarray | None = None  # int64 codes, when the caller already has them
+    lost: dict[str, np.ndarray] = field(default_factory=dict)  # field -> bool: a cell given but unreadable
 
     def __post_init__(self) -> None:
         n = len(self.day)

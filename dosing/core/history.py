@@ -83,6 +83,7 @@ class History:
         self.line = pick(cols.line)
         self.product_raw = pick(cols.product)
         self.v = {k: pick(a) for k, a in cols.values.items()}
+        self.lost = {k: pick(a) for k, a in cols.lost.items()}  # cells given but unreadable (dosing.io.validate)
         self.arange = np.arange(n)
         gs = np.ones(n, dtype=bool)
         if n:
@@ -144,6 +145,11 @@ class History:
     def has(self, name: str) -> np.ndarray:
         return ~np.isnan(self.v[name])
 
+    def was_lost(self, name: str) -> np.ndarray:
+        """Rows where a value of `name` was given but could not be read (so it is not in `v`)."""
+        m = self.lost.get(name)
+        return m if m is not None else np.zeros(self.n, dtype=bool)
+
     # ------------------------------------------------------------ derived state
     def _derive(self) -> None:
         p, v, n = self.profile, self.v, self.n
@@ -151,7 +157,9 @@ class History:
         self.weight_idx = self.last_idx(self.has("weight"))
         w = self.take(v["weight"], self.weight_idx)
         has_mg, has_rate = self.has("dose"), self.has("dose_rate")
-        self.has_dose = has_mg | has_rate
+        # A dose cell that could not be read is still a dose set on that row, of unknown amount: the dose
+        # in force from there on is unknown, rather than the previous one carried on by guess.
+        self.has_dose = has_mg | has_rate | self.was_lost("dose") | self.was_lost("dose_rate")
         with np.errstate(invalid="ignore", divide="ignore"):
             self.mg = np.where(has_mg, v["dose"], v["dose_rate"] * w)
             self.rate = np.where(has_rate, v["dose_rate"], v["dose"] / w)

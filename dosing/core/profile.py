@@ -63,6 +63,7 @@ VALUE_KINDS: dict[str, str] = {
     "late_phase_after": "duration",
     "late_level_interval": "duration",
     "late_level_tolerance": "duration",
+    "creatinine_rise_recheck": "duration",
     "decrease_restarts_schedule": "bool",
     "adjust_large_change_ratio": "number",
     "adjust_min_improvement": "fraction",
@@ -74,7 +75,7 @@ VALUE_KINDS: dict[str, str] = {
 RULE_IDS = (
     "TROUGH_LOW", "TROUGH_HIGH", "TROUGH_UPPER_BAND", "TROUGH_TIMING", "CREATININE_RISE",
     "BP_HIGH", "BP_SEVERE", "DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE", "CHECK_OVERDUE",
-    "WEIGHT_JUMP", "INPUT_INVALID",
+    "WEIGHT_JUMP", "INPUT_INVALID", "DOSE_JUMP",
 )
 
 

@@ -222,6 +222,61 @@ def _rate(c: dict) -> str:
     return s
 
 
+# ------------------------------------------------------------------ dose jump (tenfold slips)
+def dose_change_ratio(h: History) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: (new / old dose, new, old, per kg?) for each dose set against the dose in force before it.
+
+    Total daily doses are compared when both rows have one (given, or from dose x weight), else doses
+    per kilogram; NaN where there is nothing to compare (a first dose, a restart after a stop, a zero).
+    """
+    prev = np.where(h.dose_set, h.prev_dose_row, -1)
+    old_mg, old_rate = h.take(h.mg, prev), h.take(h.rate, prev)
+    both_mg = ~np.isnan(h.mg) & ~np.isnan(old_mg)
+    both_rate = ~np.isnan(h.rate) & ~np.isnan(old_rate)
+    new = np.where(both_mg, h.mg, np.where(both_rate, h.rate, np.nan))
+    old = np.where(both_mg, old_mg, np.where(both_rate, old_rate, np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where((old > 0) & (new > 0), new / old, np.nan)
+    return ratio, new, old, (~both_mg & both_rate)
+
+
+@rule("DOSE_JUMP")
+def dose_jump(h: History) -> Hits:
+    limit = h.profile.number("confirm_dose_ratio")
+    ratio, new, old, per_kg = dose_change_ratio(h)
+    up = ge(ratio, limit)
+    down = ~np.isnan(ratio) & ~gt(ratio, 1.0 / limit)
+    prev = np.where(h.dose_set, h.prev_dose_row, -1)
+    return _hits(h, "DOSE_JUMP", up | down, "dose change", ratio, "times", np.where(down, 1.0 / limit, limit),
+                 "at or beyond", new=new, old=old, per_kg=per_kg.astype(float),
+                 old_day=h.take(h.day, prev), limit=np.full(h.n, limit))
+
+
+def _jump_dose(x: float, per_kg: float) -> str:
+    return f"{fmt(x)} mg/kg/day" if per_kg else f"{units.format_number(x)} mg/day"
+
+
+@message("DOSE_JUMP")
+def _(c: dict) -> str:
+    r = c["value"]
+    shown = f"{fmt(r, 2)} times" if r >= 1 else f"1/{fmt(1 / r, 1)} of"
+    n = fmt(c["limit"])
+    return (f"New dose {_jump_dose(c['new'], c['per_kg'])} is {shown} the dose in force since {_date(c['old_day'])} "
+            f"({_jump_dose(c['old'], c['per_kg'])}); a change of {n} times or more (or to 1/{n} or less) is more "
+            f"likely a slip (0.5 mg / 5 mg, a misplaced decimal point) than a decision: confirm it with the "
+            f"prescription before acting on it.")
+
+
+def _jump_basis(h: History, hits: Hits, j: int, row: int, c: dict) -> dict[str, str]:
+    when = _date(h.day[row])
+    return {"dose": f"{_jump_dose(c['new'], c['per_kg'])} from {when}",
+            "previous_dose": f"{_jump_dose(c['old'], c['per_kg'])} from {_date(c['old_day'])}",
+            "ratio": f"{fmt(c['value'], 3)} (limit {fmt(c['limit'])} times, or 1/{fmt(c['limit'])})"}
+
+
+BASIS["DOSE_JUMP"] = _jump_basis
+
+
 # ------------------------------------------------------------------ weight
 @rule("WEIGHT_JUMP")
 def weight_jump(h: History) -> Hits:
@@ -245,7 +300,7 @@ def _(c: dict) -> str:
 
 # ------------------------------------------------------------------ the table of findings
 RULE_ORDER = {r: i for i, r in enumerate((
-    "INPUT_INVALID", "CREATININE_RISE", "BP_SEVERE", "TROUGH_HIGH", "BP_HIGH", "TROUGH_UPPER_BAND",
+    "INPUT_INVALID", "DOSE_JUMP", "CREATININE_RISE", "BP_SEVERE", "TROUGH_HIGH", "BP_HIGH", "TROUGH_UPPER_BAND",
     "TROUGH_LOW", "TROUGH_TIMING", "DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE", "WEIGHT_JUMP", "CHECK_OVERDUE",
 ))}
 

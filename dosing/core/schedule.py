@@ -12,6 +12,9 @@ of the stream, or a stop) opens the window of the next check:
 * after that, monthly (± tolerance) while creatinine rise < 30%, blood pressure
   below the BP_HIGH threshold and the trough within [low, upper band);
   otherwise it stays two-weekly (an interpretation: the paper implies it);
+* after a creatinine check at or above the significant rise (30%), the next
+  creatinine check is due within the profile's `creatinine_rise_recheck`
+  (an interpretation of the paper's "close monitoring"), sooner than two-weekly;
 * from about six months after the start, if stable and normotensive, the level
   stream spaces out to the profile's late interval; renal stays monthly
   (paper: "renal function should continue to be monitored on a monthly basis").
@@ -37,7 +40,7 @@ STREAMS = {"renal": "creatinine", "level": "trough"}
 STREAM_TITLES = {"renal": "creatinine and blood pressure check", "level": "trough level check"}
 
 # reason codes
-R_START, R_INCREASE, R_DECREASE, R_FORTNIGHT, R_MONTHLY, R_UNSTABLE, R_LATE, R_NONE = range(8)
+R_START, R_INCREASE, R_DECREASE, R_FORTNIGHT, R_MONTHLY, R_UNSTABLE, R_LATE, R_NONE, R_RISE = range(9)
 NONE_DAY = np.iinfo(np.int64).max
 
 
@@ -57,24 +60,29 @@ class Windows:
 def _stability(h: History) -> dict[str, np.ndarray]:
     """What is not stable as of each row (latest values of the patient): arrays of bools."""
     p = h.profile
-    t_idx = h.last_idx(h.has("trough"))
+    # A trough or creatinine given but unreadable counts as the latest of its kind, of unknown value: not stable.
+    t_idx = h.last_idx(h.has("trough") | h.was_lost("trough"))
     t = h.take(h.v["trough"], t_idx)
     trough_bad = np.isnan(t) | lt(t, p.canonical("trough_low")) | ge(t, p.canonical("trough_upper_band"))
-    r_idx = h.last_idx(h.rise_applies)
+    lost_c = h.was_lost("creatinine")
+    r_idx = h.last_idx(h.rise_applies | lost_c)
     rise = h.take(h.rise, r_idx)
-    creat_bad = ~np.isnan(rise) & ge(rise, p.canonical("creatinine_rise"))
+    creat_unknown = (r_idx >= 0) & lost_c[np.maximum(r_idx, 0)]
+    creat_bad = (~np.isnan(rise) & ge(rise, p.canonical("creatinine_rise"))) | creat_unknown
     bp_idx = h.last_idx(h.has("sbp") | h.has("dbp"))
     s, d = h.take(h.v["sbp"], bp_idx), h.take(h.v["dbp"], bp_idx)
     bp_bad = ge(s, p.canonical("bp_high_systolic")) | ge(d, p.canonical("bp_high_diastolic"))
     bp_unknown = np.isnan(s) & np.isnan(d)
     return {"trough": trough_bad, "creatinine": creat_bad, "blood pressure": bp_bad, "bp_unknown": bp_unknown,
-            "trough_idx": t_idx, "bp_idx": bp_idx}
+            "trough_idx": t_idx, "bp_idx": bp_idx, "creatinine_unknown": creat_unknown}
 
 
 def windows(h: History, stream: str, stab: dict[str, np.ndarray] | None = None) -> Windows:
     p = h.profile
     stab = stab if stab is not None else _stability(h)
-    measured = h.has(STREAMS[stream])
+    # A check is a value recorded, or one given but unreadable: the sample was taken that day (no CHECK_OVERDUE
+    # for a check that was done), and its lost value keeps the patient "not stable" (see _stability).
+    measured = h.has(STREAMS[stream]) | h.was_lost(STREAMS[stream])
     check = measured & h.in_tx & ~h.trigger
     anchor = (h.in_tx & (h.trigger | measured)) | h.is_stop
     cnt = np.cumsum(check)
@@ -116,6 +124,12 @@ def windows(h: History, stream: str, stab: dict[str, np.ndarray] | None = None) 
     put(trig & h.course_start, lo, hi, R_START)
     put(trig & h.increase & ~h.course_start, lo, hi, R_INCREASE)
     put(trig & h.decrease & ~h.course_start, lo, hi, R_DECREASE)
+    if stream == "renal":
+        # A significant rise: the next creatinine sooner than any other window would ask (close monitoring).
+        rise = anchor & measured & h.rise_applies & ge(h.rise, p.canonical("creatinine_rise"))
+        soon = p.days("creatinine_rise_recheck")
+        rise &= (d + soon) <= due_by
+        put(rise, d + 1, d + soon, R_RISE)
     return Windows(stream, anchor, due_from, due_by, reason, ordinal, stab)
 
 
@@ -173,16 +187,18 @@ REASON_TEXT = {
     R_MONTHLY: "monthly review: stable at the check on {anchor} (creatinine rise below threshold, blood pressure "
                "below threshold, trough in range)",
     R_UNSTABLE: "stays two-weekly: not stable at the check on {anchor} ({unstable})",
+    R_RISE: "creatinine {rise} above baseline at the check on {anchor}: recheck within {hi} days "
+            "(profile: creatinine_rise_recheck, an interpretation of the paper's 'close monitoring')",
     R_LATE: "trough checks spaced out: past the late phase (paper: 'about six months'), normotensive, creatinine rise below threshold "
             "(the paper also asks for well-controlled disease: the clinician's judgement); renal function "
             "stays monthly",
 }
 
 
-def reason_text(code: int, anchor_day: int, due_from: int, due_by: int, unstable: str = "") -> str:
+def reason_text(code: int, anchor_day: int, due_from: int, due_by: int, unstable: str = "", rise: str = "") -> str:
     """Why a window is open; its day counts come from the window itself (so from the profile)."""
     return REASON_TEXT.get(int(code), "").format(
-        anchor=day_to_date(anchor_day).isoformat(), unstable=unstable,
+        anchor=day_to_date(anchor_day).isoformat(), unstable=unstable, rise=rise or "significantly",
         lo=int(due_from - anchor_day), hi=int(due_by - anchor_day))
 
 
@@ -210,15 +226,26 @@ class DueCheck:
     due_by: dt.date
     reason: str
     overdue: bool
+    """The window has passed (as of the date asked, or the row's own date) with no check of its stream recorded."""
+
+    @property
+    def status(self) -> str:
+        return "window passed, none recorded" if self.overdue else "next"
 
 
 def unstable_text(h: History, stab: dict[str, np.ndarray], row: int) -> str:
     parts = []
     if stab["trough"][row]:
         ti = stab["trough_idx"][row]
-        parts.append("no trough yet" if ti < 0 else f"trough {h.v['trough'][ti]:g} ng/mL not in range")
+        if ti < 0:
+            parts.append("no trough yet")
+        elif np.isnan(h.v["trough"][ti]):
+            parts.append("latest trough unreadable")
+        else:
+            parts.append(f"trough {h.v['trough'][ti]:g} ng/mL not in range")
     if stab["creatinine"][row]:
-        parts.append("creatinine rise at or above threshold")
+        parts.append("latest creatinine unreadable" if stab["creatinine_unknown"][row]
+                     else "creatinine rise at or above threshold")
     if stab["blood pressure"][row]:
         bi = stab["bp_idx"][row]
         parts.append(f"blood pressure {h.v['sbp'][bi]:g}/{h.v['dbp'][bi]:g} mmHg high")
@@ -227,8 +254,12 @@ def unstable_text(h: History, stab: dict[str, np.ndarray], row: int) -> str:
     return "; ".join(parts)
 
 
-def due_table(h: History, as_of: dt.date | None) -> list[list[DueCheck]]:
-    """For every sorted row, the checks due after it (one per stream), computing windows once."""
+def due_table(h: History, as_of: dt.date | None, *, at_each_row: bool = False) -> list[list[DueCheck]]:
+    """For every sorted row, the checks due after it (one per stream), computing windows once.
+
+    `overdue` is judged as of `as_of`, or with `at_each_row` as of each row's own date: a window that
+    closed before the row, with no check of its stream since, is marked at that row (the replay's view
+    of the timeline), never shown as an open "next check"."""
     stab = _stability(h)
     per_stream = []
     for stream in STREAMS:
@@ -241,8 +272,11 @@ def due_table(h: History, as_of: dt.date | None) -> list[list[DueCheck]]:
             idx = int(last[row])
             if idx < 0 or w.due_by[idx] == NONE_DAY:
                 continue
-            text = reason_text(w.reason[idx], h.day[idx], w.due_from[idx], w.due_by[idx], unstable_text(h, stab, idx))
-            late = bool(as_of is not None and as_of.toordinal() > w.due_by[idx])
+            rise = f"{h.rise[idx] * 100:.1f}%" if w.reason[idx] == R_RISE else ""
+            text = reason_text(w.reason[idx], h.day[idx], w.due_from[idx], w.due_by[idx], unstable_text(h, stab, idx),
+                               rise)
+            when = int(h.day[row]) if at_each_row else (as_of.toordinal() if as_of is not None else None)
+            late = bool(when is not None and when > w.due_by[idx])
             checks.append(DueCheck(stream, STREAM_TITLES[stream], day_to_date(w.due_from[idx]),
                                    day_to_date(w.due_by[idx]), text, late))
         out.append(checks)

@@ -41,6 +41,8 @@ class InvalidCell:
     expected: str
     patient_id: str | None = None  # the row's patient id, when that cell was readable
     date: dt.date | None = None  # the row's date, when that cell was readable
+    row_kept: bool = False  # only this cell was lost: the row's other values were read and checked
+    consequence: str = ""  # what the checks of the row did without this cell
 
 
 @dataclass

@@ -49,6 +49,7 @@ from dosing.io.cells import (
     LogRead,
 )
 from dosing.io.header import Header, parse_header
+from dosing.io.infile import read_input
 from dosing.io.split import Table, read_csv_bytes
 from dosing.io.validate import validate_table
 from dosing.io.xlsx import read_xlsx
@@ -81,17 +82,10 @@ def read_log(path: str | Path, profile: Profile | None = None, as_of: dt.date | 
     path = Path(path)
     if path.suffix.lower() in (".xls", ".ods", ".numbers"):
         raise LogFormatError(f"{path.name}: tacro reads CSV (UTF-8) and .xlsx workbooks; save the log as one of them")
+    data = read_input(path)  # regular files only, within the size limit (dosing.io.infile)
     if path.suffix.lower() in XLSX_SUFFIXES:
-        table = read_xlsx(path)
+        table = read_xlsx(path, data)
     else:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise LogFormatError(f"log file not found: {path}") from None
-        except IsADirectoryError:
-            raise LogFormatError(f"{path} is a folder, not a log file") from None
-        except OSError as e:
-            raise LogFormatError(f"log file {path} could not be read: {e.strerror}") from None
         table = read_csv_bytes(data)
     return validate_table(table, profile, as_of)
 

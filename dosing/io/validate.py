@@ -64,19 +64,55 @@ def _per_unique(cells: np.ndarray, fn, sort: bool = False, keep: list | None = N
     return codes, [fn(u) for u in uniques]
 
 
+# What losing one cell means for the rest of its row (shown with the INPUT_INVALID finding): the other
+# values are checked, and the checks that needed this one say what they did without it.
+LOST_CONSEQUENCE = {
+    "event": "the row is read as a visit",
+    "product": "the product in force before this row is kept",
+    "weight": "mg/kg/day uses the latest readable weight before this row",
+    "dose": "the dose in force from this row on is unknown to tacro (no dose rule or jump check uses it)",
+    "dose_rate": "the dose in force from this row on is unknown to tacro (no dose rule or jump check uses it)",
+    "trough": "the row still counts as a trough check done that day; no trough rule uses a value for it, and the "
+              "schedule treats the level as unknown (not stable)",
+    "hours_post_dose": "the sample's timing is not judged",
+    "creatinine": "the row still counts as a creatinine check done that day; no rise is computed for it, and the "
+                  "schedule treats creatinine as unknown (not stable)",
+    "sbp": "no blood pressure rule uses this row's reading",
+    "dbp": "no blood pressure rule uses this row's reading",
+}
+# Cells without which a row has no place in a history: an unreadable one refuses the row.
+ROW_FIELDS = ("patient_id", "date")
+
+
 def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
-    """Hold every cell to what the Event model accepts, column by column (each distinct text once)."""
+    """Hold every cell to what the Event model accepts, column by column (each distinct text once).
+
+    A bad cell costs only that cell: it is reported (InvalidCell) and left out of the row, whose other
+    values are kept and checked (`LogRead.columns.lost` marks the cells left out). A row is refused
+    whole only when its patient_id or date cannot be read (it has no place in a history), besides the
+    structural refusals of the splitter (field count, undecodable bytes, repeated header).
+    Cross-field problems lose the cells they concern: a dose given both ways (both), a pressure
+    without its pair (the one given), a diastolic not below the systolic (both), hours_post_dose
+    without a trough (the hours). A start or dose_change whose dose is missing keeps its event: the
+    start happened, its dose is unknown.
+    """
     h, n = table.header, len(table.lines)
     cells = table.cells
-    ok = np.ones(n, dtype=bool)
+    ok = np.ones(n, dtype=bool)  # the row is kept
+    lost: dict[str, np.ndarray] = {}  # field -> the cell had text that was not used
     problems: list[tuple[str, np.ndarray, list[str | None], np.ndarray]] = []  # (field, codes, expected per uniq)
 
-    def note(fld: str, codes: np.ndarray, expected: list[str | None]):
+    def note(fld: str, codes: np.ndarray, expected: list[str | None]) -> np.ndarray | None:
         bad_u = np.array([e is not None for e in expected], dtype=bool)
         if bad_u.any():
             bad = bad_u[codes]
-            ok[bad] = False
+            if fld in ROW_FIELDS:
+                ok[bad] = False
+            else:
+                lost[fld] = lost[fld] | bad if fld in lost else bad
             problems.append((fld, codes, expected, bad))
+            return bad
+        return None
 
     # patient_id: kept exactly, except that tacro's own export neutralisation ("'-5" for "-5",
     # dosing.io.csvsafe) is undone here, once, so `check` and `import` see the same ids.
@@ -152,34 +188,53 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         if implausible.any():
             why = expected_text(fld, profile)
             expected = [why if implausible[i] else e for i, e in enumerate(expected)]
-        note(fld, codes, expected)
+        bad = note(fld, codes, expected)
         values[fld] = canon_u[codes] if n else np.zeros(0)
+        if bad is not None:
+            values[fld][bad] = np.nan  # the unreadable or implausible cell is left out, not the row
 
-    # Cross-field checks, as Event's model validator: only on rows whose cells are all readable, first failure only.
-    cross_bad = np.zeros(n, dtype=bool)
+    # Cross-field checks, as Event's model validator, on the values left after the cell checks. Each one
+    # reports once per row (not again for a cell already reported) and loses the cells it concerns.
     cross: list[tuple[int, str, str]] = []  # (row, field, expected)
+    none = np.zeros(n, dtype=bool)
 
     def has(fld: str) -> np.ndarray:
-        return ~np.isnan(values[fld]) if fld in values else np.zeros(n, dtype=bool)
+        return ~np.isnan(values[fld]) if fld in values else none
 
-    def flag(mask: np.ndarray, fld, expected: str):
-        rows = np.flatnonzero(mask & ok & ~cross_bad & ~rep)
-        if rows.size:
-            cross_bad[rows] = True
-            cross.extend((int(i), fld if isinstance(fld, str) else fld(i), expected) for i in rows)
+    def was_lost(*flds: str) -> np.ndarray:
+        out = none
+        for f in flds:
+            if f in lost:
+                out = out | lost[f]
+        return out
 
-    has_dose, has_rate = has("dose"), has("dose_rate")
-    flag(has_dose & has_rate, "dose", "the dose either as mg/day or as mg/kg/day, not both")
+    def flag(mask: np.ndarray, fld, expected: str, drop: tuple[str, ...] = (), report: np.ndarray | None = None):
+        live = mask & ok & ~rep
+        rows = np.flatnonzero(live & (True if report is None else report))
+        cross.extend((int(i), fld if isinstance(fld, str) else fld(i), expected) for i in rows)
+        for f in drop:
+            if f in values:
+                gone = live & has(f)
+                values[f][gone] = np.nan
+                lost[f] = lost[f] | gone if f in lost else gone
+
+    flag(has("dose") & has("dose_rate"), "dose", "the dose either as mg/day or as mg/kg/day, not both",
+         drop=("dose", "dose_rate"))
     s_has, d_has = has("sbp"), has("dbp")
-    flag(s_has != d_has, lambda i: "sbp" if d_has[i] else "dbp", "both systolic and diastolic pressure, or neither")
+    flag(s_has != d_has, lambda i: "sbp" if d_has[i] else "dbp", "both systolic and diastolic pressure, or neither",
+         drop=("sbp", "dbp"), report=~was_lost("sbp", "dbp"))
     if "sbp" in values and "dbp" in values:
         with np.errstate(invalid="ignore"):
-            flag(s_has & d_has & (values["dbp"] >= values["sbp"]), "dbp", "a diastolic pressure below the systolic")
-    no_dose = ~has_dose & ~has_rate
+            flag(has("sbp") & has("dbp") & (values["dbp"] >= values["sbp"]), "dbp",
+                 "a diastolic pressure below the systolic", drop=("sbp", "dbp"))
+    no_dose = ~has("dose") & ~has("dose_rate")
+    dose_reported = was_lost("dose", "dose_rate")
     flag((event == EVENT_CODES["start"]) & no_dose, "dose",
-         "a dose on a start event (mg/day, or mg/kg/day with a weight)")
-    flag((event == EVENT_CODES["dose_change"]) & no_dose, "dose", "the new dose on a dose_change event")
-    flag(has("hours_post_dose") & ~has("trough"), "hours_post_dose", "a trough to go with it")
+         "a dose on a start event (mg/day, or mg/kg/day with a weight)", report=~dose_reported)
+    flag((event == EVENT_CODES["dose_change"]) & no_dose, "dose", "the new dose on a dose_change event",
+         report=~dose_reported)
+    flag(has("hours_post_dose") & ~has("trough"), "hours_post_dose", "a trough to go with it",
+         drop=("hours_post_dose",), report=~was_lost("trough"))
 
     # Collect every problem as InvalidCell, in line then column order.
     invalid = list(table.invalid)
@@ -192,12 +247,14 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         for i in np.flatnonzero(bad & ~rep):
             value = "" if fld in SENSITIVE_FIELDS else str(cells[fld][i])
             cell_problems.append((int(lines[i]), order[fld],
-                                  InvalidCell(int(lines[i]), h.names[fld], value, expected[codes[i]])))
+                                  InvalidCell(int(lines[i]), h.names[fld], value, expected[codes[i]],
+                                              row_kept=bool(ok[i]), consequence=_consequence(fld, ok[i]))))
     for i, fld, expected_text_ in cross:
         value = "" if fld not in cells else str(cells[fld][i])
         cell_problems.append((int(lines[i]), order.get(fld, order.get("dose_rate", 0)),
                               InvalidCell(int(lines[i]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
-                                          value, expected_text_)))
+                                          value, expected_text_, row_kept=bool(ok[i]),
+                                          consequence=_consequence(fld, ok[i]))))
     cell_problems.sort(key=lambda t: (t[0], t[1]))
     invalid.extend(c for _, _, c in cell_problems)
     line_index = {int(k): i for i, k in enumerate(lines)} if invalid else {}
@@ -208,7 +265,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             c.date = dt.date.fromordinal(int(day[i])) if date_ok[i] else None
     invalid.sort(key=lambda c: c.line)
 
-    readable = ok & ~cross_bad & ~rep
+    readable = ok & ~rep
     keep = None if readable.all() else np.flatnonzero(readable)
 
     def sub(a: np.ndarray) -> np.ndarray:
@@ -218,11 +275,18 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
     cols = EventColumns(
         patient=sub(pid_cells), day=sub(day), event=sub(event), product=sub(product), line=sub(lines),
         values=vals, patient_code=sub(pid_codes.astype(np.int64)),
+        lost={f: sub(m) for f, m in lost.items() if m.any()},
     )
     raw = {f: sub(c) for f, c in cells.items()}
     notes = raw["note"] if "note" in raw else np.full(len(cols), "", dtype=object)
     header_units = dict(h.units)
     return LogRead(cols, invalid, list(h.unknown), header_units, raw, notes, table.rows)
+
+
+def _consequence(fld: str, kept) -> str:
+    if not kept:
+        return ""
+    return LOST_CONSEQUENCE.get(fld, "")
 
 
 def _try(fn, value):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +12,13 @@ from dosing.io.header import Header, parse_header
 from dosing.io.split import Table, _blank_record, _fields_expected
 
 
-def read_xlsx(path: Path) -> Table:
-    """The first worksheet of an .xlsx file; a row number is the line. Cells become text as a person sees them."""
+def read_xlsx(path: Path, data: bytes | None = None) -> Table:
+    """The first worksheet of an .xlsx file (its bytes, when already read with bounds); a row number is the
+    line. Cells become text as a person sees them."""
     try:
         import openpyxl
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise LogFormatError(f"log file not found: {path}") from None
     except Exception as e:  # openpyxl raises many types for a damaged file

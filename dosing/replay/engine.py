@@ -340,7 +340,11 @@ def replay_text(r: Replay) -> str:
         if s.differs:
             out.append(f"  differs: {s.difference}")
         for d in s.due:
-            out.append(f"  next {d.title}: {d.due_from.isoformat()} to {d.due_by.isoformat()} ({d.reason})")
+            if d.overdue:  # the window closed before this event with no check of its stream recorded
+                out.append(f"  OVERDUE {d.title}: window {d.due_from.isoformat()} to {d.due_by.isoformat()} passed, "
+                           f"none recorded ({d.reason})")
+            else:
+                out.append(f"  next {d.title}: {d.due_from.isoformat()} to {d.due_by.isoformat()} ({d.reason})")
         out.append("")
     out += ["Notes", *(f"  - {n}" for n in r.notes)]
     out.append(f"Outcome (paper): {r.outcome}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -25,12 +26,15 @@ from dosing.core import units
 from dosing.core.errors import InputError, StoreError
 from dosing.core.models import Event, Patient
 from dosing.store.files import (
+    _CORRUPT,
+    _NOTADB,
     UNCHANGED,
     create_file,
     explain,
     is_busy,
     make_folders,
     os_reason,
+    primary_code,
     private_umask,
     tighten_side_files,
 )
@@ -77,14 +81,21 @@ class Store:
         self._conn: sqlite3.Connection | None = conn
         self.path = path
         self._lock = threading.RLock()
+        self.damaged: list[str] = []
+        """What `PRAGMA quick_check` found at open ([] when the file is sound); a damaged store is never
+        written to (opened for reading only, e.g. for an export that saves what can still be read)."""
 
     # ---------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, create: bool = True) -> Store:
+    def open(cls, path: str | Path | None = None, *, create: bool = True, write: bool | None = None) -> Store:
         """Open (creating it 0600, its folders 0700, whatever the umask) and migrate the store at `path`.
 
-        With create=False a missing store is an error instead (e.g. for an export)."""
+        With create=False a missing store is an error instead (e.g. for an export). `write` (default:
+        the same as `create`) says whether the caller will write: a store that fails `PRAGMA quick_check`
+        is then refused with a StoreError; opened only to read, it is returned with `damaged` set and
+        every write refused, so an export can still save what is readable."""
+        write = create if write is None else write
         p = Path(path).expanduser() if path is not None else default_path()
         p = Path(os.path.abspath(p))
         try:
@@ -93,6 +104,15 @@ class Store:
             raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
         if is_folder:
             raise StoreError(f"cannot open the store: {p} is a folder, not a store file. {UNCHANGED}")
+        try:
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as e:
+            raise StoreError(f"cannot open the store {p}: {os_reason(e)}. {UNCHANGED}") from None
+        if mode is not None and not stat.S_ISREG(mode):  # a FIFO or device would be read without end
+            raise StoreError(f"cannot open the store: {p} is not a regular file (a FIFO, device or socket). "
+                             f"{UNCHANGED}")
         if not create and not p.exists():
             raise StoreError(f"there is no store at {p} (give --db PATH or set TACRO_DB)")
         with private_umask():
@@ -101,6 +121,11 @@ class Store:
             conn = cls._connect(p)
             store = cls(conn, p)
             try:
+                store.damaged = store._quick_check()
+                if store.damaged:
+                    if write:
+                        raise StoreError(damaged_message(p, store.damaged))
+                    return store  # read only: no migration, no journal-mode change, nothing written
                 store._migrate()
                 # Reading once creates -wal and -shm here, under the private umask.
                 store._read(lambda c: c.execute("SELECT count(*) FROM patient").fetchone())
@@ -123,6 +148,17 @@ class Store:
             if conn is not None:
                 conn.close()
             raise explain(e, "cannot open the store", p, write=False) from None
+
+    def _quick_check(self) -> list[str]:
+        """PRAGMA quick_check at open: [] for a sound file, else what SQLite found (no patient data)."""
+        conn = self._connection()
+        try:
+            rows = conn.execute("PRAGMA quick_check(20)").fetchall()
+        except sqlite3.DatabaseError as e:
+            if primary_code(e) in (_CORRUPT, _NOTADB) or "malformed" in str(e):
+                return [f"{getattr(e, 'sqlite_errorname', 'SQLITE_CORRUPT')}: the file is malformed"]
+            raise explain(e, "cannot open the store", self.path, write=False) from None
+        return [str(r[0]) for r in rows if str(r[0]) != "ok"]
 
     def _migrate(self) -> None:
         """Bring the schema up to SCHEMA_VERSION, refusing files that are not (or not yet) tacro stores."""
@@ -189,6 +225,8 @@ class Store:
         """Run `work` in one BEGIN IMMEDIATE transaction: all of it is saved, or none of it."""
         with self._lock:
             conn = self._connection()
+            if self.damaged:
+                raise StoreError(f"{doing}: " + damaged_message(self.path, self.damaged))
             for attempt in range(WRITE_ATTEMPTS):
                 try:
                     conn.execute("BEGIN IMMEDIATE")
@@ -296,14 +334,22 @@ class Store:
 
         return self._write(work, "could not save the amendment")
 
-    def import_events(self, events: list[Event], entered: list[dict[str, str]] | None = None) -> int:
-        """Save many events in one transaction: all of them, or (on any error) none. Returns the count."""
+    def import_events(self, events: list[Event], entered: list[dict[str, str]] | None = None, *,
+                      before: Callable[[list[Event]], None] | None = None) -> int:
+        """Save many events in one transaction: all of them, or (on any error) none. Returns the count.
+
+        `before`, when given, is called with the store's current events inside the same write
+        transaction, before anything is inserted: a duplicate check there cannot race another
+        importer (BEGIN IMMEDIATE holds the write lock from the check to the commit). It refuses the
+        import by raising; nothing is saved then."""
         if entered is not None and len(entered) != len(events):
             raise StoreError("could not import: the entered texts do not match the events one to one. "
                              "Nothing was saved.")
         rows = [event_row(e, entered[i] if entered is not None else None) for i, e in enumerate(events)]
 
         def work(c: sqlite3.Connection) -> int:
+            if before is not None:
+                before(load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
             batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
             for row in rows:
                 insert_event(c, row, source="import", batch=batch)
@@ -365,6 +411,14 @@ class Store:
 
 
 # --------------------------------------------------------------------- helpers
+
+
+def damaged_message(path: Path, problems: list[str]) -> str:
+    """Why a damaged store is not written to, and what to do (SQLite's findings name pages, never data)."""
+    shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    return (f"the store {path} is damaged (SQLite's quick_check found: {shown}). tacro will not write to it, "
+            f"so the damage cannot spread. Export what can still be read (tacro export), then restore the "
+            f"store from a backup. {UNCHANGED}")
 
 
 def _retry_busy(fn: Callable[[], T]) -> T:
