@@ -236,9 +236,14 @@ RULE_ORDER = {r: i for i, r in enumerate((
 ))}
 
 
+# Findings are turned into dicts a batch at a time (`FindingTable.batches`), so memory follows the batch,
+# not the number of findings: a finding-dense log of a million rows never holds a million dicts.
+RECORD_BATCH = 50_000
+
+
 @dataclass
 class FindingTable:
-    """Every hit of every rule over a history; `records()` turns them into finding rows."""
+    """Every hit of every rule over a history; `records()` / `batches()` turn them into finding rows."""
 
     history: History
     hits: list[Hits]
@@ -248,9 +253,43 @@ class FindingTable:
 
     def records(self) -> list[dict]:
         """Finding rows (contract §3) as plain dicts, ordered by patient, date, line, severity."""
+        out: list[dict] = []
+        for batch in self.batches():
+            out.extend(batch)
+        return out
+
+    def batches(self, size: int = RECORD_BATCH):
+        """The finding rows of `records()`, in the same order, as lists of about `size` rows.
+
+        A batch covers whole patients (the sort key starts with the patient), so
+        concatenating the batches gives exactly `records()`.
+        """
+        h, total = self.history, self.count()
+        if total <= size or h.n == 0:
+            if total:
+                yield self._records(self.hits)
+            return
+        per_row = np.zeros(h.n, dtype=np.int64)
+        for x in self.hits:
+            per_row += np.bincount(x.rows, minlength=h.n)
+        per_patient = np.cumsum(np.add.reduceat(per_row, h.starts))
+        after = np.searchsorted(per_patient, np.arange(size, total, size), side="left") + 1
+        cuts = [int(h.starts[g]) for g in np.unique(after) if g < len(h.starts)]
+        order = [np.argsort(x.rows, kind="stable") for x in self.hits]
+        sorted_rows = [x.rows[o] for x, o in zip(self.hits, order)]
+        for lo, hi in zip([0, *cuts], [*cuts, h.n]):
+            part = []
+            for x, o, r in zip(self.hits, order, sorted_rows):
+                a, b = np.searchsorted(r, [lo, hi])
+                if b > a:
+                    part.append(_subset(x, o[a:b]))
+            if part:
+                yield self._records(part)
+
+    def _records(self, all_hits: list[Hits]) -> list[dict]:
         h, p = self.history, self.history.profile
         out = []
-        for hits in self.hits:
+        for hits in all_hits:
             msg = MESSAGES[hits.rule]
             sev, src = p.severity(hits.rule), p.source(hits.rule)
             basis_fn = BASIS.get(hits.rule)
@@ -289,6 +328,12 @@ class FindingTable:
         for r in out:
             del r["_sort"]
         return out
+
+
+def _subset(x: Hits, idx: np.ndarray) -> Hits:
+    """The hits at positions `idx` (positions into x.rows, not history rows)."""
+    return Hits(x.rule, x.rows[idx], x.measure, x.value[idx], x.unit, x.threshold[idx], x.comparison,
+                {k: a[idx] for k, a in x.extra.items()}, None if x.date is None else x.date[idx])
 
 
 def _round(x: float, unit: str) -> float | None:
