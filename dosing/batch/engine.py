@@ -64,8 +64,7 @@ class CheckResult:
         if self.invalid:
             yield self.invalid
         for table in self.chunks:
-            for batch in table().batches():
-                yield [_jsonable(r) for r in batch]
+            yield from table().batches(iso=True)
 
     @property
     def records(self) -> list[dict]:
@@ -223,11 +222,6 @@ def invalid_message(c: InvalidCell) -> str:
         got = "an empty cell"
     return (f"Line {c.line}, column {c.column}: {got} could not be read; expected {c.expected}. "
             f"The row was not checked.")
-
-
-def _jsonable(r: dict) -> dict:
-    r["date"] = r["date"].isoformat() if r["date"] is not None else None
-    return {k: r[k] for k in FINDING_COLUMNS}
 
 
 def _padded_ids(cols: EventColumns) -> int:
