@@ -79,14 +79,14 @@ class CheckResult:
         return iter(self.severities_found)
 
 
-def check_log(log: LogRead, profile: Profile, as_of: dt.date, chunk_rows: int = CHUNK_ROWS) -> CheckResult:
+def check_log(log: LogRead, profile: Profile, as_of: dt.date, chunk_rows: int | None = None) -> CheckResult:
     """Check a strictly read log: the readable rows through the rules, the unreadable ones as INPUT_INVALID."""
     result = check_columns(log.columns, profile, as_of, log.invalid, chunk_rows)
     result.unknown_columns = list(log.unknown_columns)
     return result
 
 
-def check_events(events, profile: Profile, as_of: dt.date, chunk_rows: int = CHUNK_ROWS) -> CheckResult:
+def check_events(events, profile: Profile, as_of: dt.date, chunk_rows: int | None = None) -> CheckResult:
     """Check validated Event models (e.g. the store's `all_events()`).
 
     As for a log, an event dated after `as_of` is not checked but reported as
@@ -100,7 +100,7 @@ def check_events(events, profile: Profile, as_of: dt.date, chunk_rows: int = CHU
 
 
 def check_columns(cols: EventColumns, profile: Profile, as_of: dt.date,
-                  invalid: list[InvalidCell] | tuple = (), chunk_rows: int = CHUNK_ROWS) -> CheckResult:
+                  invalid: list[InvalidCell] | tuple = (), chunk_rows: int | None = None) -> CheckResult:
     """Every rule over the columns, plus INPUT_INVALID findings for the cells that could not be read.
 
     The rows are evaluated in chunks of whole patients of about `chunk_rows`
@@ -109,6 +109,7 @@ def check_columns(cols: EventColumns, profile: Profile, as_of: dt.date,
     its evaluation is kept; with several, each chunk is evaluated again when
     its findings are written, so memory stays bounded by the chunk.
     """
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if cols.patient_code is None and len(cols):
         _, codes = np.unique(cols.patient.astype(str), return_inverse=True)
         cols.patient_code = codes.astype(np.int64)

@@ -258,13 +258,13 @@ class FindingTable:
             out.extend(batch)
         return out
 
-    def batches(self, size: int = RECORD_BATCH, iso: bool = False):
+    def batches(self, size: int | None = None, iso: bool = False):
         """The finding rows of `records()`, in the same order, as lists of about `size` rows.
 
         A batch covers whole patients (the sort key starts with the patient), so
         concatenating the batches gives exactly `records()`.
         """
-        h, total = self.history, self.count()
+        h, total, size = self.history, self.count(), size or RECORD_BATCH
         if total <= size or h.n == 0:
             if total:
                 yield self._records(self.hits, iso)
