@@ -39,10 +39,12 @@ from dosing.store.rows import (
     EVENT_COLUMNS,
     QUANTITY_FIELDS,
     SELECT,
+    current_rows,
     entered_texts,
     event_from_row,
     event_row,
     insert_event,
+    insert_imported,
     insert_patient,
     load_events,
     now,
@@ -310,6 +312,18 @@ class Store:
             return len(rows)
 
         return self._write(work, "could not import the visits", "None of them was saved.")
+
+    def import_rows(self, rows: list[tuple], entered: list[list[tuple]]) -> int:
+        """Save import rows built column-wise (`rows.import_rows`) in one transaction: all or none."""
+        def work(c: sqlite3.Connection) -> int:
+            batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
+            return insert_imported(c, rows, entered, batch)
+
+        return self._write(work, "could not import the visits", "None of them was saved.")
+
+    def export_rows(self, patient_id: str | None = None) -> list[tuple]:
+        """Every current event (or one patient's) as plain canonical values, for `tacro export`."""
+        return self._read(lambda c: current_rows(c, patient_id))
 
     def events(self, patient_id: str) -> list[Event]:
         """A patient's current events (latest versions), by date; Event.line is the event id."""
