@@ -238,7 +238,7 @@ RULE_ORDER = {r: i for i, r in enumerate((
 
 # Findings are turned into dicts a batch at a time (`FindingTable.batches`), so memory follows the batch,
 # not the number of findings: a finding-dense log of a million rows never holds a million dicts.
-RECORD_BATCH = 50_000
+RECORD_BATCH = 4096
 
 
 @dataclass
