@@ -313,7 +313,7 @@ class Store:
 
         return self._write(work, "could not import the visits", "None of them was saved.")
 
-    def import_rows(self, rows: list[tuple], entered: list[list[tuple]]) -> int:
+    def import_rows(self, rows: list[tuple], entered: list[tuple]) -> int:
         """Save import rows built column-wise (`rows.import_rows`) in one transaction: all or none."""
         def work(c: sqlite3.Connection) -> int:
             batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid

@@ -190,9 +190,10 @@ EVENT_NAMES = ("visit", "start", "dose_change", "stop")  # by dosing.core.column
 IMPORT_COLUMNS = ("patient_id", "date", "event", "product", *QUANTITY_FIELDS, "note")
 
 
-def import_rows(log) -> tuple[list[tuple], list[list[tuple]]]:
-    """From a log read without problems: one tuple per event (IMPORT_COLUMNS) and its entered rows
-    (field, text as typed with the column's unit, magnitude, pint unit), one conversion factor per column."""
+def import_rows(log) -> tuple[list[tuple], list[tuple]]:
+    """From a log read without problems: one tuple per event (IMPORT_COLUMNS) and the entered rows
+    (event index, field, text as typed with the column's unit, magnitude, pint unit), a column at a time
+    with one conversion factor per column."""
     cols, raw, n = log.columns, log.raw, len(log.columns)
     pids = cols.patient.tolist()
     iso = {d: dt.date.fromordinal(d).isoformat() for d in set(cols.day.tolist())}
@@ -201,7 +202,7 @@ def import_rows(log) -> tuple[list[tuple], list[list[tuple]]]:
     products = [p or None for p in cols.product.tolist()]
     notes = [str(t) for t in raw["note"].tolist()] if "note" in raw else [""] * n
     values: list[list[float | None]] = []
-    entered: list[list[tuple]] = [[] for _ in range(n)]
+    entered: list[tuple] = []
     for field, kind in QUANTITY_FIELDS.items():
         if field not in raw:
             values.append([None] * n)
@@ -209,19 +210,20 @@ def import_rows(log) -> tuple[list[tuple], list[list[tuple]]]:
         header_unit = log.header_units[field]
         unit = str(_pint_unit(units.lookup_unit(header_unit, kind, field)))
         factor = _unit_of(_pint_unit(unit), kind, field)[2]
+        texts = [c.strip() for c in raw[field].tolist()]
+        filled = [i for i, t in enumerate(texts) if t]
+        magnitudes = {t: float(t) for t in {texts[i] for i in filled}}  # each distinct cell once
         column: list[float | None] = [None] * n
-        for i, cell in enumerate(raw[field].tolist()):
-            text = cell.strip()
-            if text:
-                magnitude = float(text)
-                column[i] = magnitude * factor
-                entered[i].append((field, f"{text} {header_unit}", magnitude, unit))
+        for i in filled:
+            column[i] = magnitudes[texts[i]] * factor
+        suffix = f" {header_unit}"
+        entered.extend((i, field, texts[i] + suffix, magnitudes[texts[i]], unit) for i in filled)
         values.append(column)
     rows = list(zip(pids, dates, events, products, *values, notes))
     return rows, entered
 
 
-def insert_imported(c: sqlite3.Connection, rows: list[tuple], entered: list[list[tuple]], batch: int) -> int:
+def insert_imported(c: sqlite3.Connection, rows: list[tuple], entered: list[tuple], batch: int) -> int:
     """Insert import rows with executemany, ids assigned in order (the caller holds the write lock)."""
     saved_at = now()
     c.executemany("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
@@ -231,7 +233,7 @@ def insert_imported(c: sqlite3.Connection, rows: list[tuple], entered: list[list
     c.executemany(f"INSERT INTO event ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                   [(first_id + i, "import", batch, *r, saved_at) for i, r in enumerate(rows)])
     c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
-                  [(first_id + i, *t) for i, typed in enumerate(entered) for t in typed])
+                  [(first_id + i, *t) for i, *t in entered])
     return len(rows)
 
 
