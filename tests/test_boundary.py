@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 ONE_PATIENT_MODULES = [
     "dosing", "dosing.core.units", "dosing.core.profile", "dosing.core.models", "dosing.core.columns", "dosing.core.history",
     "dosing.core.rules", "dosing.core.schedule", "dosing.core.assess", "dosing.core.regimen", "dosing.core.adjust", "dosing.core.render",
@@ -38,6 +40,22 @@ def test_the_dose_command_runs_without_textual_or_pandas():
     code = "from dosing.cli.main import main\nmain(['dose', '--weight', '73 kg', '--rate', '0.1 mg/kg/day', '--json'])"
     loaded = _loaded_after(code)
     assert "textual" not in loaded and "pandas" not in loaded
+
+
+@pytest.mark.parametrize("argv", [
+    ["dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day"],
+    ["adjust", "--dose", "7 mg/day", "--trough", "3 ng/mL", "--target", "8 ng/mL"],
+    ["profile"],
+    ["--help"],
+    ["check", "--help"],
+])
+def test_one_patient_commands_and_help_never_load_pandas(argv):
+    # numpy is loaded: the one rule definition (dosing.core.rules) is column-wise, for one patient as for many.
+    code = f"from dosing.cli.main import main\nmain({argv!r})"
+    loaded = _loaded_after(code)
+    assert not any(m == "pandas" or m.startswith("pandas.") for m in loaded)
+    assert not any(m == "textual" or m.startswith("textual.") for m in loaded)
+    assert "dosing.cli.main" in loaded  # the probe ran the command's module
 
 
 def test_the_import_probe_reports_what_was_loaded():

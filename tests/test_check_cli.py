@@ -358,3 +358,19 @@ def test_check_reads_an_export_with_the_same_ids_as_import(tmp_path, capsys):
     data = _json.loads(capsys.readouterr().out)
     assert code == 1
     assert {f["patient_id"] for f in data["findings"]} == {"-5"}
+
+
+def test_a_dose_at_the_ceilings_alert_grade_is_an_alert_and_sets_the_exit_code(tmp_path, capsys):
+    # 50 kg on 20 mg/day = 0.4 mg/kg/day: above the ceiling (0.15) and at/above the alert grade (0.3),
+    # so the finding is an alert and, with the default --fail-on alert, the exit code is 1.
+    # 50 kg on 10 mg/day = 0.2 mg/kg/day: above the ceiling only, a warning: exit 0.
+    graded = tmp_path / "graded.csv"
+    graded.write_text("patient_id,date,event,weight,dose\np1,2026-01-05,start,50,20\n", encoding="utf-8")
+    code, out, _ = run(capsys, graded, "--format", "json", "--as-of", "2026-01-06")
+    found = [f for f in json.loads(out)["findings"] if f["rule"] == "DOSE_ABOVE_CEILING"]
+    assert [f["severity"] for f in found] == ["alert"] and code == 1
+    plain = tmp_path / "plain.csv"
+    plain.write_text("patient_id,date,event,weight,dose\np1,2026-01-05,start,50,10\n", encoding="utf-8")
+    code, out, _ = run(capsys, plain, "--format", "json", "--as-of", "2026-01-06")
+    found = [f for f in json.loads(out)["findings"] if f["rule"] == "DOSE_ABOVE_CEILING"]
+    assert [f["severity"] for f in found] == ["warn"] and code == 0

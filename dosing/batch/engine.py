@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,16 +30,45 @@ FINDING_COLUMNS = (
 INVALID_RULE = "INPUT_INVALID"
 
 
+# Rows evaluated at once: the rules' working arrays grow with this, not with the log. Chunks hold whole
+# patients (a patient's history is never split), so a chunk's findings are exactly that patient's findings.
+CHUNK_ROWS = 1 << 20
+
+
 @dataclass
 class CheckResult:
-    """The findings of a batch check (INPUT_INVALID first, in line order; then by patient, date, line)."""
+    """The findings of a batch check (INPUT_INVALID first, in line order; then by patient, date, line).
 
-    records: list[dict]  # JSON-ready finding rows: date as ISO text or None, basis as a dict
+    The findings themselves are produced a batch at a time by `batches()`, so a
+    log of any size is written without holding a dict per finding; `records`
+    gathers them all (for small logs and tests).
+    """
+
+    invalid: list[dict]  # the INPUT_INVALID finding rows
     summary: dict[str, int]  # rule -> count, in the rules' display order
     rows_checked: int  # readable rows the rules ran over
     rows_invalid: int  # rows (lines) that could not be read
+    severities_found: set[str] = field(default_factory=set)
     padded_ids: int = 0  # distinct patient ids with leading or trailing blanks (kept exactly)
     unknown_columns: list[str] = field(default_factory=list)
+    widest_id: int = 0  # the longest patient id among the findings (for the table's column)
+    last_line: int = 0  # the highest line number among the findings
+    chunks: list = field(default_factory=list, repr=False)  # () -> FindingTable, one per chunk of patients
+
+    @property
+    def total(self) -> int:
+        return sum(self.summary.values())
+
+    def batches(self) -> Iterator[list[dict]]:
+        """JSON-ready finding rows (date as ISO text or None, basis as a dict), a batch at a time, in order."""
+        if self.invalid:
+            yield self.invalid
+        for table in self.chunks:
+            yield from table().batches(iso=True)
+
+    @property
+    def records(self) -> list[dict]:
+        return [r for batch in self.batches() for r in batch]
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -47,17 +76,17 @@ class CheckResult:
         return pd.DataFrame.from_records(self.records, columns=list(FINDING_COLUMNS))
 
     def severities(self) -> Iterable[str]:
-        return (r["severity"] for r in self.records)
+        return iter(self.severities_found)
 
 
-def check_log(log: LogRead, profile: Profile, as_of: dt.date) -> CheckResult:
+def check_log(log: LogRead, profile: Profile, as_of: dt.date, chunk_rows: int | None = None) -> CheckResult:
     """Check a strictly read log: the readable rows through the rules, the unreadable ones as INPUT_INVALID."""
-    result = check_columns(log.columns, profile, as_of, log.invalid)
+    result = check_columns(log.columns, profile, as_of, log.invalid, chunk_rows)
     result.unknown_columns = list(log.unknown_columns)
     return result
 
 
-def check_events(events, profile: Profile, as_of: dt.date) -> CheckResult:
+def check_events(events, profile: Profile, as_of: dt.date, chunk_rows: int | None = None) -> CheckResult:
     """Check validated Event models (e.g. the store's `all_events()`).
 
     As for a log, an event dated after `as_of` is not checked but reported as
@@ -67,23 +96,95 @@ def check_events(events, profile: Profile, as_of: dt.date) -> CheckResult:
     invalid = [InvalidCell(e.line or 0, "date", e.date.isoformat(),
                            f"a date on or before today ({as_of.isoformat()})", e.patient_id, None) for e in later]
     kept = [e for e in events if e.date <= as_of]
-    return check_columns(from_events(kept), profile, as_of, invalid)
+    return check_columns(from_events(kept), profile, as_of, invalid, chunk_rows)
 
 
 def check_columns(cols: EventColumns, profile: Profile, as_of: dt.date,
-                  invalid: list[InvalidCell] | tuple = ()) -> CheckResult:
-    """Every rule over the columns, plus INPUT_INVALID findings for the cells that could not be read."""
-    table = rules.evaluate(cols, profile, as_of)
+                  invalid: list[InvalidCell] | tuple = (), chunk_rows: int | None = None) -> CheckResult:
+    """Every rule over the columns, plus INPUT_INVALID findings for the cells that could not be read.
+
+    The rows are evaluated in chunks of whole patients of about `chunk_rows`
+    rows. A first pass counts the findings (the summary comes before them in
+    the output); the findings are then written chunk by chunk. With one chunk
+    its evaluation is kept; with several, each chunk is evaluated again when
+    its findings are written, so memory stays bounded by the chunk.
+    """
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    if cols.patient_code is None and len(cols):
+        _, codes = np.unique(cols.patient.astype(str), return_inverse=True)
+        cols.patient_code = codes.astype(np.int64)
+    parts = patient_chunks(cols.patient_code, chunk_rows) if len(cols) else []
     records = invalid_records(invalid, profile)
-    records.extend(_jsonable(r) for r in table.records())
     counts = Counter(r["rule"] for r in records)
+    widest = max((len(r["patient_id"]) for r in records), default=0)
+    last_line = max((r["line"] for r in records), default=0)
+    chunks = []
+    severities = {profile.severity(r) for r in counts}  # the INPUT_INVALID rows'
+    for idx in parts:
+        table = rules.evaluate(_take(cols, idx), profile, as_of)
+        h = table.history
+        for x in table.hits:
+            counts[x.rule] += len(x.rows)
+            severities |= rules.hit_severities(x, profile)
+        if table.hits:
+            rows = np.concatenate([x.rows for x in table.hits])
+            first = np.unique(h.code[rows], return_index=True)[1]
+            widest = max(widest, max(map(len, h.patient[rows[first]].tolist())))
+            last_line = max(last_line, int(h.line[rows].max()))
+        if len(parts) == 1:
+            chunks.append(lambda table=table: table)
+        elif table.hits:
+            chunks.append(lambda idx=idx: rules.evaluate(_take(cols, idx), profile, as_of))
+        del table, h
     order = sorted(counts, key=lambda r: (rules.RULE_ORDER.get(r, 99), r))
     return CheckResult(
-        records=records,
+        invalid=records,
         summary={r: counts[r] for r in order},
         rows_checked=len(cols),
         rows_invalid=len({c.line for c in invalid}),
+        severities_found=severities,
         padded_ids=_padded_ids(cols),
+        widest_id=widest,
+        last_line=last_line,
+        chunks=chunks,
+    )
+
+
+def patient_chunks(codes: np.ndarray, chunk_rows: int) -> list[np.ndarray | None]:
+    """Row indices of each chunk: whole patients, in patient-code order.
+
+    A chunk ends at the first patient boundary at or after `chunk_rows` rows,
+    so a patient's history is never split (a patient longer than `chunk_rows`
+    simply makes its chunk longer). One chunk covering every row is `[None]`.
+    """
+    n = len(codes)
+    if n <= chunk_rows:
+        return [None]
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])  # each patient's first row
+    cuts = []
+    pos = 0
+    while True:
+        # The first patient start at or after pos + chunk_rows; if none, the rest is the last chunk.
+        k = int(np.searchsorted(starts, pos + chunk_rows, side="left"))
+        if k >= len(starts):
+            break
+        cut = int(starts[k])
+        if cut == pos:  # cannot happen (starts are increasing), kept as a guard against an endless loop
+            break
+        cuts.append(cut)
+        pos = cut
+    return [np.sort(order[lo:hi]) for lo, hi in zip([0, *cuts], [*cuts, n])]
+
+
+def _take(cols: EventColumns, idx: np.ndarray | None) -> EventColumns:
+    if idx is None:
+        return cols
+    return EventColumns(
+        patient=cols.patient[idx], day=cols.day[idx], event=cols.event[idx], product=cols.product[idx],
+        line=cols.line[idx], values={k: a[idx] for k, a in cols.values.items()},
+        patient_code=cols.patient_code[idx], lost={k: a[idx] for k, a in cols.lost.items()},
     )
 
 
@@ -128,11 +229,6 @@ def invalid_message(c: InvalidCell) -> str:
                 f"This value was left out and the row's other values were checked{then}.")
     return (f"Line {c.line}, column {c.column}: {got} could not be read; expected {c.expected}. "
             f"The row was not checked.")
-
-
-def _jsonable(r: dict) -> dict:
-    r["date"] = r["date"].isoformat() if r["date"] is not None else None
-    return {k: r[k] for k in FINDING_COLUMNS}
 
 
 def _padded_ids(cols: EventColumns) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import io
 import json
 import sys
 from pathlib import Path
@@ -31,8 +30,9 @@ PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone 
 
 def add_arguments(p) -> None:
     p.add_argument("log", nargs="?", metavar="LOG", help="the monitoring log: a CSV file or an .xlsx workbook")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                   help="table for people (default), json or csv for scripts")
+    p.add_argument("--format", choices=["table", "json", "jsonl", "csv"], default="table",
+                   help="table for people (default), json or csv for scripts, jsonl (one finding per line) "
+                        "for pipelines")
     p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout ('-' is stdout; "
                                                  "a FIFO or device is written in place)")
     p.add_argument("--force", action="store_true", help="replace --out FILE if it is an existing regular file")
@@ -77,14 +77,17 @@ def run(args) -> int:
             progress.stage(f"checking {len(events):,} events")
             result = batch.check_events(events, profile, as_of)
             input_text = f"store:{args.db}"
-        progress.stage(f"writing {len(result.records):,} findings")
-        text = render(result, args.format, profile, as_of, input_text)
+        progress.stage(f"writing {result.total:,} findings")
+
+        def write(stream) -> None:
+            render(result, args.format, profile, as_of, input_text, stream)
+
         if out is None:
-            sys.stdout.write(text)
+            write(sys.stdout)
             sys.stdout.flush()
         else:
             with private_output(out, force=args.force, protect=_protected(args)) as f:
-                f.write(text)
+                write(f)
     finally:
         progress.done()
         if collecting:
@@ -135,16 +138,20 @@ def _refuse_overwriting_input(out: Path, source: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- output
-def render(result, fmt: str, profile: Profile, as_of: dt.date, input_text: str) -> str:
+def render(result, fmt: str, profile: Profile, as_of: dt.date, input_text: str, stream) -> None:
+    """Write the findings to an open text stream, a batch at a time (never the whole output in memory)."""
     if fmt == "json":
-        return json_text(json_document(result, profile, as_of, input_text))
-    if fmt == "csv":
-        return csv_text(result.records)
-    return table_text(result, profile, as_of)
+        write_json(result, profile, as_of, input_text, stream)
+    elif fmt == "jsonl":
+        write_jsonl(result, stream)
+    elif fmt == "csv":
+        write_csv(result, stream)
+    else:
+        write_table(result, profile, as_of, stream)
 
 
-def json_document(result, profile: Profile, as_of: dt.date, input_text: str) -> dict:
-    """The stable JSON object scripts read (README, section `tacro check`)."""
+def json_head(result, profile: Profile, as_of: dt.date, input_text: str) -> dict:
+    """The stable JSON object scripts read (README, section `tacro check`), without its findings."""
     return {
         "tacro_version": __version__,
         "profile": profile.name,
@@ -152,64 +159,79 @@ def json_document(result, profile: Profile, as_of: dt.date, input_text: str) -> 
         "input": input_text,
         "rows": {"checked": result.rows_checked, "invalid": result.rows_invalid},
         "summary": result.summary,
-        "findings": result.records,
     }
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
 
 
-def json_text(doc: dict) -> str:
+def write_json(result, profile: Profile, as_of: dt.date, input_text: str, stream) -> None:
     """The document indented, one finding per line: json's indenting encoder is pure Python and too slow
-    for a hundred thousand findings, the compact one is C."""
-    head = json.dumps({k: v for k, v in doc.items() if k != "findings"}, indent=2, ensure_ascii=False)
+    for a hundred thousand findings, the compact one is C. The findings array is written a batch at a time."""
+    head = json.dumps(json_head(result, profile, as_of, input_text), indent=2, ensure_ascii=False)
+    stream.write(f'{head[:-2]},\n  "findings": ')
     encode = _ENCODER.encode
-    findings = ",\n".join("    " + encode(f) for f in doc["findings"])
-    findings = f"[\n{findings}\n  ]" if findings else "[]"
-    return f'{head[:-2]},\n  "findings": {findings}\n}}\n'
+    first = True
+    for batch in result.batches():
+        text = ",\n".join("    " + encode(f) for f in batch)
+        stream.write(("[\n" if first else ",\n") + text)
+        first = False
+    stream.write("[]\n}\n" if first else "\n  ]\n}\n")
+
+
+def write_jsonl(result, stream) -> None:
+    """One finding per line as a compact JSON object (no envelope: the summary goes to stderr)."""
+    encode = _ENCODER.encode
+    for batch in result.batches():
+        stream.write("".join(encode(f) + "\n" for f in batch))
 
 
 neutralise = csvsafe.neutralise  # one neutraliser for every CSV tacro writes (dosing.io.csvsafe)
 
 
-def csv_text(records: list[dict]) -> str:
+def write_csv(result, stream) -> None:
     from dosing.batch.engine import FINDING_COLUMNS
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(stream, lineterminator="\n")
     w.writerow(FINDING_COLUMNS)
     encode = _ENCODER.encode
-    for r in records:
-        row = []
-        for k in FINDING_COLUMNS:
-            v = r[k]
-            if k == "basis":
-                v = encode(v) if v else ""
-            elif v is None:
-                v = ""
-            row.append(neutralise(v) if isinstance(v, str) else v)
-        w.writerow(row)
-    return buf.getvalue()
+    for batch in result.batches():
+        rows = []
+        for r in batch:
+            row = []
+            for k in FINDING_COLUMNS:
+                v = r[k]
+                if k == "basis":
+                    v = encode(v) if v else ""
+                elif v is None:
+                    v = ""
+                row.append(neutralise(v) if isinstance(v, str) else v)
+            rows.append(row)
+        w.writerows(rows)
 
 
-def table_text(result, profile: Profile, as_of: dt.date) -> str:
-    recs = result.records
-    head = (f"{len(recs):,} finding{'s' if len(recs) != 1 else ''} in {result.rows_checked:,} rows checked"
+def write_table(result, profile: Profile, as_of: dt.date, stream) -> None:
+    total = result.total
+    head = (f"{total:,} finding{'s' if total != 1 else ''} in {result.rows_checked:,} rows checked"
             f"{f', {result.rows_invalid:,} rows not readable' if result.rows_invalid else ''}"
             f" (as of {as_of.isoformat()}, profile {profile.name})")
-    if not recs:
-        return f"{head}\nno findings\n{STANCE}\n"
-    pid_w = min(max(len("PATIENT"), *(len(r["patient_id"]) for r in recs)), 24)
-    rule_w = max(len(r["rule"]) for r in recs)
-    line_w = max(len("LINE"), *(len(str(r["line"])) for r in recs))
+    if not total:
+        stream.write(f"{head}\nno findings\n{STANCE}\n")
+        return
+    # Column widths from the whole result (known before any finding is formatted).
+    pid_w = min(max(len("PATIENT"), result.widest_id), 24)
+    rule_w = max(len(r) for r in result.summary)
+    line_w = max(len("LINE"), len(str(result.last_line)))
     title = f"{'LINE':>{line_w}}  {'PATIENT':<{pid_w}}  {'DATE':<10}  {'SEVERITY':<8}  {'RULE':<{rule_w}}  MESSAGE"
-    lines = [head, title]
-    for r in recs:
-        pid = r["patient_id"] if len(r["patient_id"]) <= pid_w else r["patient_id"][:pid_w - 1] + "…"
-        lines.append(f"{r['line']:>{line_w}}  {pid:<{pid_w}}  {r['date'] or '':<10}  {r['severity']:<8}  "
-                     f"{r['rule']:<{rule_w}}  {r['message']}")
-    lines.append(STANCE)
-    return "\n".join(lines) + "\n"
+    stream.write(f"{head}\n{title}\n")
+    for batch in result.batches():
+        lines = []
+        for r in batch:
+            pid = r["patient_id"] if len(r["patient_id"]) <= pid_w else r["patient_id"][:pid_w - 1] + "…"
+            lines.append(f"{r['line']:>{line_w}}  {pid:<{pid_w}}  {r['date'] or '':<10}  {r['severity']:<8}  "
+                         f"{r['rule']:<{rule_w}}  {r['message']}\n")
+        stream.write("".join(lines))
+    stream.write(f"{STANCE}\n")
 
 
 def _summary_to_stderr(result, profile: Profile) -> None:

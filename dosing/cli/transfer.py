@@ -18,7 +18,7 @@ from pathlib import Path
 from dosing.cli.main import ExitCode, add_profile_option
 from dosing.core import units
 from dosing.core.columns import CANONICAL
-from dosing.core.errors import InputError, TacroError
+from dosing.core.errors import TacroError
 from dosing.core.models import Event
 from dosing.io import csvsafe
 
@@ -76,9 +76,6 @@ def run_import(args) -> int:
     if log.unknown_columns:
         print(f"tacro: ignoring unknown column(s): {', '.join(log.unknown_columns)}", file=sys.stderr)
     problems = [(c.line, c.column, c.value, c.expected) for c in log.invalid]
-    events, entered = [], []
-    if not problems:
-        events, entered, problems = build_events(log, profile, today)
     if problems:
         for line, column, value, expected in problems:
             where = f"column {column}" if column else "whole row"
@@ -88,18 +85,24 @@ def run_import(args) -> int:
         print(f"tacro: error: nothing was imported: {len(problems)} problem(s) on {rows} row(s) of "
               f"{log.rows}. Correct them and import the whole file again.", file=sys.stderr)
         return ExitCode.INVALID
+    from dosing.store.rows import import_rows
+
+    # By columns: the reader already holds every cell to what the Event model accepts
+    # (tests/test_logfile_agreement.py), so no model or Quantity is built per row.
+    rows, entered = import_rows(log)
     with Store.open(args.db) as store:
-        # The duplicate check runs inside the import's own write transaction: two imports of one file at
-        # the same moment are serialised by the store's write lock, and the second finds the first's rows.
+        # The duplicate and dose-jump checks run inside the import's own write transaction: two imports of
+        # one file at the same moment are serialised by the store's write lock, and the second finds the
+        # first's rows.
         def check(stored: list[Event]) -> None:
             if not getattr(args, "allow_duplicates", False):
-                refuse_duplicates(events, stored)
+                refuse_duplicate_rows(rows, log.columns.line.tolist(), stored)
             if not getattr(args, "confirm_jumps", False):
-                refuse_dose_jumps(events, stored, profile)
+                refuse_dose_jumps(log.columns, stored, profile)
 
-        n = store.import_events(events, entered, before=check)
+        n = store.import_rows(rows, entered, before=check)
         where = store.path
-    patients = len({e.patient_id for e in events})
+    patients = len({r[0] for r in rows})
     print(f"imported {n} visit(s) of {patients} patient(s) into {where}")
     return ExitCode.OK
 
@@ -110,47 +113,54 @@ def fingerprint(e: Event) -> tuple:
     return (e.patient_id, e.date, e.event, e.product, e.note, values)
 
 
-def refuse_duplicates(events: list[Event], stored: list[Event]) -> None:
+def refuse_duplicate_rows(rows: list[tuple], lines: list[int], stored: list[Event]) -> None:
     """Refuse the import when rows are already in the store (`stored`: its current events, read in the
     import's transaction): nothing saved can be deleted, so a log imported twice would stay doubled for
     good. Lists the lines (never the patient data)."""
+    import datetime as dt
+
     existing = {fingerprint(e) for e in stored}
-    lines = [e.line for e in events if fingerprint(e) in existing]
-    if not lines:
+    if not existing:
         return
-    shown = ", ".join(str(n) for n in lines[:20]) + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
-    raise TransferError(f"nothing was imported: {len(lines)} of {len(events)} row(s) are already in the store "
+    found = [line for r, line in zip(rows, lines)
+             if (r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[-1], tuple(r[4:-1])) in existing]
+    if not found:
+        return
+    shown = ", ".join(str(n) for n in found[:20]) + (f" and {len(found) - 20} more" if len(found) > 20 else "")
+    raise TransferError(f"nothing was imported: {len(found)} of {len(rows)} row(s) are already in the store "
                         f"(same patient, date, event, values and note), on line(s) {shown}. Was this file "
                         "imported before? Remove those rows, or pass --allow-duplicates to import them again.")
 
 
-def dose_jumps(events: list[Event], stored: list[Event], profile) -> list[tuple[int, dict]]:
+def dose_jumps(file_cols, stored: list[Event], profile) -> list[tuple[int, dict]]:
     """(file line, DOSE_JUMP finding) for each imported row whose dose jumps from the dose in force,
     judged by the same rule as `tacro check` over the patient's stored visits and the file's rows together."""
     import numpy as np
 
     from dosing.core import rules
-    from dosing.core.columns import from_events
+    from dosing.core.columns import concat, from_events
 
-    ids = {e.patient_id for e in events}
-    together = [e for e in stored if e.patient_id in ids] + list(events)
-    if not together:
+    ids = set(file_cols.patient.tolist())
+    mine = [e for e in stored if e.patient_id in ids]
+    m, n = len(mine), len(file_cols)
+    if not n:
         return []
-    cols = from_events(together)
-    cols.line = np.arange(1, len(together) + 1, dtype=np.int64)  # stored first: on one day, the file comes after
-    first_new = len(together) - len(events)
+    file_lines = file_cols.line
+    # Stored rows first: on one day, the file's row comes after the stored one.
+    cols = concat(from_events(mine), file_cols) if mine else concat(file_cols)
+    cols.line = np.arange(1, m + n + 1, dtype=np.int64)
     found = []
     for f in rules.evaluate(cols, profile, None, rules=("DOSE_JUMP",)).records():
         k = f["line"] - 1
-        if k >= first_new:
-            found.append((events[k - first_new].line, f))
+        if k >= m:
+            found.append((int(file_lines[k - m]), f))
     return found
 
 
-def refuse_dose_jumps(events: list[Event], stored: list[Event], profile) -> None:
+def refuse_dose_jumps(file_cols, stored: list[Event], profile) -> None:
     """Refuse an import holding a DOSE_JUMP (a likely tenfold slip) unless --confirm-jumps was given:
     saved visits cannot be deleted. Names the line and both doses (never the patient)."""
-    found = dose_jumps(events, stored, profile)
+    found = dose_jumps(file_cols, stored, profile)
     if not found:
         return
     shown = "; ".join(f"line {line}: {f['basis']['dose']} after {f['basis']['previous_dose']}"
@@ -159,43 +169,6 @@ def refuse_dose_jumps(events: list[Event], stored: list[Event], profile) -> None
     raise TransferError(f"nothing was imported: {len(found)} dose change(s) at or beyond the DOSE_JUMP ratio, "
                         f"a likely tenfold slip ({shown}{more}). Check them against the prescriptions; if they "
                         "are right, import again with --confirm-jumps.")
-
-
-def build_events(log, profile, today) -> tuple[list[Event], list[dict[str, str]], list[tuple]]:
-    """Events and their entered texts from a log read without problems; (.., .., problems) if any row fails.
-
-    Patient ids and notes were already restored from export neutralisation by the reader.
-    Each quantity is entered as the cell text with the column's unit ("154 lb").
-    """
-    n = len(log.columns)
-    raw = log.raw
-    fields = [f for f in CANONICAL if f in raw]
-    events: list[Event] = []
-    entered: list[dict[str, str]] = []
-    problems: list[tuple] = []
-    context = {"profile": profile, "today": today}
-    names = {"dose_rate": "dose"}
-    for i in range(n):
-        data: dict = {"patient_id": str(raw["patient_id"][i]), "date": str(raw["date"][i]),
-                      "line": int(log.columns.line[i])}
-        for f in ("event", "product"):
-            if f in raw:
-                data[f] = str(raw[f][i])
-        if "note" in raw:
-            data["note"] = str(raw["note"][i])
-        typed = {}
-        for f in fields:
-            text = str(raw[f][i]).strip()
-            if text:
-                typed[f] = data[f] = f"{text} {log.header_units[f]}"
-        try:
-            events.append(Event.model_validate(data, context=context))
-        except InputError as e:  # read_log agrees with the model; this is a second line of defence
-            value = "" if e.field in ("patient_id", "note") else str(e.value)
-            problems.append((int(log.columns.line[i]), names.get(e.field, e.field), value, e.expected))
-            continue
-        entered.append(typed)
-    return events, entered, problems
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -212,34 +185,38 @@ def run_export(args) -> int:
         if args.patient is not None:
             if store.get_patient(args.patient) is None:
                 raise TransferError("no patient with this id in the store (id withheld); nothing was written")
-            events = store.events(args.patient)
+            rows = store.export_rows(args.patient)
         else:
-            events = store.all_events()
+            rows = store.export_rows(None)
     out = args.csv if args.csv == "-" else Path(args.csv).expanduser()
-    write_export(events, out, force=args.force, protect=[store_path])
+    write_export(rows, out, force=args.force, protect=[store_path])
     # With `-` (or /dev/stdout) the CSV itself is on stdout: the confirmation goes to stderr.
     from dosing.io.outfile import descriptor_of
 
     on_stdout = out == "-" or descriptor_of(out) == 1
-    print(f"exported {len(events)} visit(s) to {'stdout' if out == '-' else out}",
+    print(f"exported {len(rows)} visit(s) to {'stdout' if out == '-' else out}",
           file=sys.stderr if on_stdout else sys.stdout)
     return ExitCode.OK
 
 
-def export_rows(events: list[Event]):
-    """The header, then one row per event: canonical numbers, neutralised text."""
+# The store's columns (dosing.store.rows.IMPORT_COLUMNS) in export order.
+_STORE_POSITION = {f: i for i, f in enumerate(("patient_id", "date", "event", "product", *CANONICAL, "note"))}
+
+
+def export_rows(rows: list[tuple]):
+    """The header, then one row per stored event: canonical numbers, neutralised text (by columns)."""
     yield [h for h, _ in EXPORT_COLUMNS]
-    for e in events:
-        row = []
-        for _, f in EXPORT_COLUMNS:
-            if f in CANONICAL:
-                q = getattr(e, f)
-                row.append("" if q is None else number_text(units.to_canonical(q, CANONICAL[f])))
-            elif f == "date":
-                row.append(e.date.isoformat())
-            else:
-                row.append(csvsafe.neutralise(getattr(e, f) or ""))
-        yield row
+    columns = []
+    for _, f in EXPORT_COLUMNS:
+        column = [r[_STORE_POSITION[f]] for r in rows]
+        if f in CANONICAL:
+            texts = {x: number_text(x) for x in set(column) if x is not None}  # each distinct number once
+            texts[None] = ""
+            column = [texts[x] for x in column]
+        elif f != "date":
+            column = [csvsafe.neutralise(x or "") for x in column]
+        columns.append(column)
+    yield from zip(*columns)
 
 
 def number_text(x: float) -> str:
@@ -249,7 +226,7 @@ def number_text(x: float) -> str:
     return np.format_float_positional(float(x), unique=True, trim="-")
 
 
-def write_export(events: list[Event], out: Path | str, *, force: bool, protect: list[Path]) -> None:
+def write_export(rows: list[tuple], out: Path | str, *, force: bool, protect: list[Path]) -> None:
     """Write the CSV by the private-file rules (dosing.io.outfile): a temporary 0600 file beside `out`,
     then moved into place; `-` is stdout; a FIFO or device is written in place.
 
@@ -263,6 +240,6 @@ def write_export(events: list[Event], out: Path | str, *, force: bool, protect: 
     try:
         with private_output(out, force=force, protect=protect) as f:
             writer = csv.writer(f, lineterminator="\r\n")  # CRLF: a field with a lone CR gets quoted
-            writer.writerows(export_rows(events))
+            writer.writerows(export_rows(rows))
     except OutputError as e:
         raise TransferError(e.message) from None

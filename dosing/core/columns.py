@@ -76,5 +76,22 @@ def from_events(events) -> EventColumns:
     )
 
 
+def concat(*parts: EventColumns) -> EventColumns:
+    """The rows of several column sets one after the other (values a part lacks are NaN, lost is False)."""
+    fields = sorted({f for c in parts for f in c.values})
+    lost = sorted({f for c in parts for f in c.lost})
+    return EventColumns(
+        patient=np.concatenate([c.patient for c in parts]).astype(object),
+        day=np.concatenate([c.day for c in parts]).astype(np.int64),
+        event=np.concatenate([c.event for c in parts]).astype(np.int8),
+        product=np.concatenate([c.product for c in parts]).astype(object),
+        line=np.concatenate([c.line for c in parts]).astype(np.int64),
+        values={f: np.concatenate([c.values[f] if f in c.values else np.full(len(c), np.nan) for c in parts])
+                for f in fields},
+        lost={f: np.concatenate([c.lost[f] if f in c.lost else np.zeros(len(c), bool) for c in parts])
+              for f in lost},
+    )
+
+
 def day_to_date(day: int) -> dt.date:
     return dt.date.fromordinal(int(day))

@@ -305,9 +305,28 @@ RULE_ORDER = {r: i for i, r in enumerate((
 ))}
 
 
+def hit_severities(hits: Hits, profile: Profile) -> set[str]:
+    """The severities of a rule's hits: the rule's own, and "alert" for rows its alert grade raised
+    (`grade_alert`, e.g. DOSE_ABOVE_CEILING at the profile's ceiling_alert_rate). The same rule as the
+    finding rows' severity, so exit codes follow what is printed."""
+    if not len(hits.rows):
+        return set()
+    grade = hits.extra.get("grade_alert")
+    raised = grade is not None and bool(np.any(grade > 0))
+    base = profile.severity(hits.rule)
+    if grade is not None and bool(np.all(grade > 0)):
+        return {"alert"}
+    return {base, "alert"} if raised else {base}
+
+
+# Findings are turned into dicts a batch at a time (`FindingTable.batches`), so memory follows the batch,
+# not the number of findings: a finding-dense log of a million rows never holds a million dicts.
+RECORD_BATCH = 4096
+
+
 @dataclass
 class FindingTable:
-    """Every hit of every rule over a history; `records()` turns them into finding rows."""
+    """Every hit of every rule over a history; `records()` / `batches()` turn them into finding rows."""
 
     history: History
     hits: list[Hits]
@@ -317,48 +336,102 @@ class FindingTable:
 
     def records(self) -> list[dict]:
         """Finding rows (contract §3) as plain dicts, ordered by patient, date, line, severity."""
+        out: list[dict] = []
+        for batch in self.batches():
+            out.extend(batch)
+        return out
+
+    def batches(self, size: int | None = None, iso: bool = False):
+        """The finding rows of `records()`, in the same order, as lists of about `size` rows.
+
+        A batch covers whole patients (the sort key starts with the patient), so
+        concatenating the batches gives exactly `records()`.
+        """
+        h, total, size = self.history, self.count(), size or RECORD_BATCH
+        if total <= size or h.n == 0:
+            if total:
+                yield self._records(self.hits, iso)
+            return
+        per_row = np.zeros(h.n, dtype=np.int64)
+        for x in self.hits:
+            per_row += np.bincount(x.rows, minlength=h.n)
+        per_patient = np.cumsum(np.add.reduceat(per_row, h.starts))
+        after = np.searchsorted(per_patient, np.arange(size, total, size), side="left") + 1
+        cuts = [int(h.starts[g]) for g in np.unique(after) if g < len(h.starts)]
+        order = [np.argsort(x.rows, kind="stable") for x in self.hits]
+        sorted_rows = [x.rows[o] for x, o in zip(self.hits, order)]
+        for lo, hi in zip([0, *cuts], [*cuts, h.n]):
+            part = []
+            for x, o, r in zip(self.hits, order, sorted_rows):
+                a, b = np.searchsorted(r, [lo, hi])
+                if b > a:
+                    part.append(_subset(x, o[a:b]))
+            if part:
+                yield self._records(part, iso)
+
+    def _records(self, all_hits: list[Hits], iso: bool = False) -> list[dict]:
+        """The finding rows of these hits, sorted; with `iso` the date is ISO text and the keys are in the
+        output order of dosing.batch.engine.FINDING_COLUMNS (the batch path's JSON-ready row)."""
         h, p = self.history, self.history.profile
-        out = []
-        for hits in self.hits:
+        out: list[dict] = []
+        keys: list[tuple] = []
+        for hits in all_hits:
             msg = MESSAGES[hits.rule]
-            sev, src = p.severity(hits.rule), p.source(hits.rule)
-            basis_fn = BASIS.get(hits.rule)
-            if basis_fn is None:
-                basis_fn = functools.partial(_default_basis, measured=_measured(h, hits.rows))
+            sev, src, rule_id = p.severity(hits.rule), p.source(hits.rule), hits.rule
+            measure, unit, comparison = hits.measure, hits.unit, hits.comparison
             order = RULE_ORDER.get(hits.rule, 99)
             # Whole columns to Python lists once per rule, not a numpy scalar per finding.
+            rows = hits.rows.tolist()
             extra = {k: a.tolist() for k, a in hits.extra.items()}
             values, thresholds = hits.value.tolist(), hits.threshold.tolist()
             days = (hits.date if hits.date is not None else h.day[hits.rows]).tolist()
             patients, lines, codes = (h.patient[hits.rows].tolist(), h.line[hits.rows].tolist(),
                                       h.code[hits.rows].tolist())
-            for j, row in enumerate(hits.rows.tolist()):
-                c = {k: a[j] for k, a in extra.items()}
-                c["value"], c["threshold"], c["row"] = values[j], thresholds[j], row
-                row_sev = "alert" if c.get("grade_alert") else sev
-                day, line = int(days[j]), int(lines[j])
-                out.append({
-                    "patient_id": str(patients[j]),
-                    "date": day_to_date(day),
-                    "rule": hits.rule,
-                    "severity": row_sev,
-                    "message": msg(c),
-                    "measure": hits.measure,
-                    "value": _round(values[j], hits.unit),
-                    "value_unit": hits.unit,
-                    "threshold": _round(thresholds[j], hits.unit),
-                    "threshold_unit": hits.unit,
-                    "comparison": hits.comparison,
-                    "source": src,
-                    "basis": basis_fn(h, hits, j, row, c),
-                    "line": line,
-                    "column": None,
-                    "_sort": (int(codes[j]), day, line, order),
-                })
-        out.sort(key=lambda r: r["_sort"])
-        for r in out:
-            del r["_sort"]
+            cs = [{k: a[j] for k, a in extra.items()} for j in range(len(rows))] if extra else \
+                [{} for _ in rows]
+            for c, v, t, r in zip(cs, values, thresholds, rows):
+                c["value"], c["threshold"], c["row"] = v, t, r
+            messages = [msg(c) for c in cs]
+            basis_fn = BASIS.get(hits.rule)
+            if basis_fn is None:
+                bases = _default_bases(h, hits, rows, cs)
+            else:
+                bases = [basis_fn(h, hits, j, row, c) for j, (row, c) in enumerate(zip(rows, cs))]
+            vr, tr = _round_all(values, unit), _round_all(thresholds, unit)
+            dates = [_iso(d) for d in days] if iso else [day_to_date(d) for d in days]
+            for j in range(len(rows)):
+                if iso:
+                    out.append({
+                        "patient_id": str(patients[j]), "date": dates[j], "rule": rule_id, "severity": "alert" if cs[j].get("grade_alert") else sev,
+                        "message": messages[j], "measure": measure, "value": vr[j], "value_unit": unit,
+                        "threshold": tr[j], "threshold_unit": unit, "comparison": comparison, "source": src,
+                        "line": lines[j], "column": None, "basis": bases[j],
+                    })
+                else:
+                    out.append({
+                        "patient_id": str(patients[j]), "date": dates[j], "rule": rule_id, "severity": "alert" if cs[j].get("grade_alert") else sev,
+                        "message": messages[j], "measure": measure, "value": vr[j], "value_unit": unit,
+                        "threshold": tr[j], "threshold_unit": unit, "comparison": comparison, "source": src,
+                        "basis": bases[j], "line": lines[j], "column": None,
+                    })
+            keys.extend(zip(codes, days, lines, [order] * len(rows)))
+        if len(out) > 1:
+            perm = sorted(range(len(out)), key=keys.__getitem__)
+            out = [out[i] for i in perm]
         return out
+
+
+def _subset(x: Hits, idx: np.ndarray) -> Hits:
+    """The hits at positions `idx` (positions into x.rows, not history rows)."""
+    return Hits(x.rule, x.rows[idx], x.measure, x.value[idx], x.unit, x.threshold[idx], x.comparison,
+                {k: a[idx] for k, a in x.extra.items()}, None if x.date is None else x.date[idx])
+
+
+def _round_all(xs: list[float], unit: str) -> list[float | None]:
+    """`_round` over a column of values."""
+    if unit in {"%", "day"}:
+        return [round(x, 2) if x - x == 0.0 else None for x in xs]
+    return [float(f"{x:.6g}") if x - x == 0.0 else None for x in xs]
 
 
 def _round(x: float, unit: str) -> float | None:
@@ -376,6 +449,41 @@ def _measured(h: History, rows: np.ndarray) -> tuple[list[str], dict[str, list[f
     return [_iso(d) for d in h.day[rows].tolist()], {name: h.v[name][rows].tolist() for name in _BASIS_UNITS}
 
 
+def _default_bases(h: History, hits: Hits, rows: list[int], cs: list[dict]) -> list[dict[str, str]]:
+    """`_default_basis` for every hit at once: each measured column formatted as a whole, then per row."""
+    whens = [_iso(d) for d in h.day[hits.rows].tolist()]
+    columns = []
+    for name, unit in _BASIS_UNITS.items():
+        suffix = f" {unit} on "
+        columns.append((name, [f"{_fmt(x, 3)}{suffix}{w}" if x - x == 0.0 else None
+                               for x, w in zip(h.v[name][hits.rows].tolist(), whens)]))
+    out = [{} for _ in rows]
+    for name, col in columns:
+        for b, text in zip(out, col):
+            if text is not None:
+                b[name] = text
+    rule_id = hits.rule
+    if rule_id in ("CREATININE_RISE", "DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE", "WEIGHT_JUMP", "TROUGH_TIMING"):
+        for j, (row, c) in enumerate(zip(rows, cs)):
+            _rule_basis(h, rule_id, row, c, whens[j], out[j])
+    return out
+
+
+def _rule_basis(h: History, rule_id: str, row: int, c: dict, when: str, basis: dict[str, str]) -> None:
+    """The inputs beyond the row's own readings that some rules rest on."""
+    if rule_id == "CREATININE_RISE":
+        base_note = " (assumed)" if c.get("assumed") else ""
+        basis["baseline_creatinine"] = f"{fmt(c['baseline'])} µmol/L on {_date(c['baseline_day'])}{base_note}"
+    if rule_id in ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE"):
+        basis["dose"] = _rate(c) + f" from {when}"
+        if h.weight_idx[row] >= 0:
+            basis["weight"] = f"{fmt(h.v['weight'][h.weight_idx[row]])} kg on {_date(h.day[h.weight_idx[row]])}"
+    if rule_id == "WEIGHT_JUMP":
+        basis["previous_weight"] = f"{fmt(c['prev'])} kg on {_date(c['prev_day'])}"
+    if rule_id == "TROUGH_TIMING":
+        basis["product"] = str(h.product[row])
+
+
 def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict,
                    measured: tuple[list[str], dict[str, list[float]]] | None = None) -> dict[str, str]:
     """The inputs a finding rests on: the measured values of its row, with the date."""
@@ -388,17 +496,7 @@ def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict,
         x = values[name][j]
         if math.isfinite(x):
             basis[name] = f"{_fmt(x, 3)} {unit} on {when}"
-    if hits.rule == "CREATININE_RISE":
-        base_note = " (assumed)" if c.get("assumed") else ""
-        basis["baseline_creatinine"] = f"{fmt(c['baseline'])} µmol/L on {_date(c['baseline_day'])}{base_note}"
-    if hits.rule in ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE"):
-        basis["dose"] = _rate(c) + f" from {when}"
-        if h.weight_idx[row] >= 0:
-            basis["weight"] = f"{fmt(h.v['weight'][h.weight_idx[row]])} kg on {_date(h.day[h.weight_idx[row]])}"
-    if hits.rule == "WEIGHT_JUMP":
-        basis["previous_weight"] = f"{fmt(c['prev'])} kg on {_date(c['prev_day'])}"
-    if hits.rule == "TROUGH_TIMING":
-        basis["product"] = str(h.product[row])
+    _rule_basis(h, hits.rule, row, c, when, basis)
     return basis
 
 

@@ -13,12 +13,16 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 
 import pint
 
 from dosing.core.errors import UnitError
 
-ureg = pint.UnitRegistry(cache_folder=None)
+# A registry of only the allow-listed units (units.txt, package data): pint's full default registry
+# takes longer to build than all of `tacro dose` besides.
+with resources.as_file(resources.files("dosing.core") / "units.txt") as _definitions:
+    ureg = pint.UnitRegistry(str(_definitions), cache_folder=None)
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 

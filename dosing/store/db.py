@@ -43,10 +43,12 @@ from dosing.store.rows import (
     EVENT_COLUMNS,
     QUANTITY_FIELDS,
     SELECT,
+    current_rows,
     entered_texts,
     event_from_row,
     event_row,
     insert_event,
+    insert_imported,
     insert_patient,
     load_events,
     now,
@@ -356,6 +358,26 @@ class Store:
             return len(rows)
 
         return self._write(work, "could not import the visits", "None of them was saved.")
+
+    def import_rows(self, rows: list[tuple], entered: list[tuple], *,
+                    before: Callable[[list[Event]], None] | None = None) -> int:
+        """Save import rows built column-wise (`rows.import_rows`) in one transaction: all or none.
+
+        `before`, when given, is called with the store's current events inside the same write
+        transaction, before anything is inserted: a duplicate check there cannot race another
+        importer (BEGIN IMMEDIATE holds the write lock from the check to the commit). It refuses the
+        import by raising; nothing is saved then."""
+        def work(c: sqlite3.Connection) -> int:
+            if before is not None:
+                before(load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
+            batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
+            return insert_imported(c, rows, entered, batch)
+
+        return self._write(work, "could not import the visits", "None of them was saved.")
+
+    def export_rows(self, patient_id: str | None = None) -> list[tuple]:
+        """Every current event (or one patient's) as plain canonical values, for `tacro export`."""
+        return self._read(lambda c: current_rows(c, patient_id))
 
     def events(self, patient_id: str) -> list[Event]:
         """A patient's current events (latest versions), by date; Event.line is the event id."""

@@ -180,3 +180,68 @@ def event_from_row(r: tuple, entered: dict[str, tuple[str, float | None, str | N
         else:
             data[field] = units.Q_(value, _pint_unit(units.KINDS[kind].canonical))
     return Event.model_construct(**data)
+
+
+# ---------------------------------------------------------------------------------------------- by columns
+# `tacro import` and `tacro export` move whole columns: no Event model or Quantity per row. What they store and
+# read is exactly what `event_row` / `event_from_row` would (tests/test_transfer.py: export -> import -> export
+# byte-identical; tests/test_logfile_agreement.py: the reader accepts exactly what the model accepts).
+EVENT_NAMES = ("visit", "start", "dose_change", "stop")  # by dosing.core.columns event code
+IMPORT_COLUMNS = ("patient_id", "date", "event", "product", *QUANTITY_FIELDS, "note")
+
+
+def import_rows(log) -> tuple[list[tuple], list[tuple]]:
+    """From a log read without problems: one tuple per event (IMPORT_COLUMNS) and the entered rows
+    (event index, field, text as typed with the column's unit, magnitude, pint unit), a column at a time
+    with one conversion factor per column."""
+    cols, raw, n = log.columns, log.raw, len(log.columns)
+    pids = cols.patient.tolist()
+    iso = {d: dt.date.fromordinal(d).isoformat() for d in set(cols.day.tolist())}
+    dates = [iso[d] for d in cols.day.tolist()]
+    events = [EVENT_NAMES[c] for c in cols.event.tolist()]
+    products = [p or None for p in cols.product.tolist()]
+    notes = [str(t) for t in raw["note"].tolist()] if "note" in raw else [""] * n
+    values: list[list[float | None]] = []
+    entered: list[tuple] = []
+    for field, kind in QUANTITY_FIELDS.items():
+        if field not in raw:
+            values.append([None] * n)
+            continue
+        header_unit = log.header_units[field]
+        unit = str(_pint_unit(units.lookup_unit(header_unit, kind, field)))
+        factor = _unit_of(_pint_unit(unit), kind, field)[2]
+        texts = [c.strip() for c in raw[field].tolist()]
+        filled = [i for i, t in enumerate(texts) if t]
+        magnitudes = {t: float(t) for t in {texts[i] for i in filled}}  # each distinct cell once
+        column: list[float | None] = [None] * n
+        for i in filled:
+            column[i] = magnitudes[texts[i]] * factor
+        suffix = f" {header_unit}"
+        entered.extend((i, field, texts[i] + suffix, magnitudes[texts[i]], unit) for i in filled)
+        values.append(column)
+    rows = list(zip(pids, dates, events, products, *values, notes))
+    return rows, entered
+
+
+def insert_imported(c: sqlite3.Connection, rows: list[tuple], entered: list[tuple], batch: int) -> int:
+    """Insert import rows with executemany, ids assigned in order (the caller holds the write lock)."""
+    saved_at = now()
+    c.executemany("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
+                  "VALUES (?, 0, '', ?)", [(p, saved_at) for p in dict.fromkeys(r[0] for r in rows)])
+    first_id = c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM event").fetchone()[0]
+    names = ["id", "source", "batch", *IMPORT_COLUMNS, "saved_at"]
+    c.executemany(f"INSERT INTO event ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                  [(first_id + i, "import", batch, *r, saved_at) for i, r in enumerate(rows)])
+    c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
+                  [(first_id + i, *t) for i, *t in entered])
+    return len(rows)
+
+
+EXPORT_SQL = f"SELECT {', '.join('e.' + c for c in IMPORT_COLUMNS)} FROM event e WHERE {CURRENT}"
+
+
+def current_rows(c: sqlite3.Connection, patient_id: str | None = None) -> list[tuple]:
+    """Current events as IMPORT_COLUMNS tuples (canonical values), in the order of all_events / events."""
+    if patient_id is None:
+        return c.execute(f"{EXPORT_SQL} ORDER BY e.patient_id, e.date, e.id").fetchall()
+    return c.execute(f"{EXPORT_SQL} AND e.patient_id = ? ORDER BY e.date, e.id", (patient_id,)).fetchall()
