@@ -503,6 +503,7 @@ def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
         ran["store"] = self.clinic.store.path
 
     monkeypatch.setattr(TacroApp, "run", fake_run)
+    monkeypatch.setattr("dosing.cli.main._has_terminal", lambda: True)  # pytest's stdout is not a terminal
     assert main(["--db", str(tmp_path / "clinic.db")]) == 0
     assert ran == {"store": tmp_path / "clinic.db", "screen": "PatientListScreen"}
     monkeypatch.setenv("TACRO_DB", str(tmp_path / "env.db"))

@@ -41,8 +41,16 @@ DESCRIPTION = (
 )
 
 
+def version() -> str:
+    """The installed distribution's version (one source: `dosing.__version__`, read by pyproject)."""
+    from dosing import __version__
+
+    return __version__
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tacro", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"tacro {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -81,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return ExitCode.INVALID
+    if args.command == "tui" and not _has_terminal():
+        # The visit log needs a terminal; in a pipe it would write escape codes and wait for keys forever.
+        print("tacro: error: the visit log needs an interactive terminal (stdin and stdout are not one); "
+              "use a subcommand such as 'tacro check LOG.csv' in scripts, or 'tacro --help'", file=sys.stderr)
+        return ExitCode.INVALID
     mod = _load(COMMANDS[args.command][0])
     if mod is None:
         print(f"tacro: error: '{args.command}' is not available in this build", file=sys.stderr)
@@ -101,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tacro: internal error ({type(e).__name__}); details withheld because they may contain "
               f"patient data. Re-run with TACRO_DEBUG=1 to see them.", file=sys.stderr)
         return ExitCode.INVALID
+
+
+def _has_terminal() -> bool:
+    """True when stdin and stdout are a terminal (the visit log cannot run in a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def add_profile_option(p: argparse.ArgumentParser) -> None:
