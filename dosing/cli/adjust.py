@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import add_fail_on, add_format, add_profile_option, exit_for
 from dosing.core import clock, render, units
 from dosing.core.adjust import AGAINST_RAISING, adjust
 from dosing.core.errors import InputError
@@ -23,7 +23,7 @@ def add_arguments(p) -> None:
     p.add_argument("--creatinine", help="current creatinine, e.g. '92 umol/L'")
     p.add_argument("--baseline-creatinine", help="pre-treatment creatinine, e.g. '77 umol/L'")
     p.add_argument("--bp", help="current blood pressure, e.g. '160/100 mmHg'")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_format(p)
     add_profile_option(p)
     add_fail_on(p)
 
@@ -71,7 +71,7 @@ def run(args) -> int:
     context = context_findings(args, profile)
     result = adjust(_dose(args.dose), units.parse(args.trough, "trough", "--trough"),
                     units.parse(args.target, "trough", "--target"), args.product, weight, context, profile)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render.adjustment_text(result))

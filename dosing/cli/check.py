@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from dosing import __version__
-from dosing.cli.main import ExitCode, add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import ExitCode, add_fail_on, add_format, add_profile_option, exit_for
 from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
@@ -33,8 +33,7 @@ PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone 
 
 def add_arguments(p) -> None:
     p.add_argument("log", nargs="?", metavar="LOG", help="the monitoring log: a CSV file or an .xlsx workbook")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                   help="table for people (default), json or csv for scripts")
+    add_format(p, ("table", "json", "csv"), "table for people (default), json or csv for scripts")
     p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout")
     p.add_argument("--force", action="store_true", help="replace --out FILE if it already exists")
     add_fail_on(p)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import add_fail_on, add_format, add_profile_option, exit_for
 from dosing.core import render, units
 from dosing.core.profile import load_profile
 from dosing.core.regimen import regimen, suggest_start
@@ -15,7 +15,7 @@ def add_arguments(p) -> None:
     p.add_argument("--prior-cyclosporine-nephrotoxicity", action="store_true",
                    help="with no --rate: start lower, as the paper did after cyclosporine nephrotoxicity")
     p.add_argument("--product", default=None, help="ir-capsule (default), granules or pr-once-daily")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_format(p)
     add_profile_option(p)
     add_fail_on(p)
 
@@ -27,7 +27,7 @@ def run(args) -> int:
         reg = suggest_start(weight, args.prior_cyclosporine_nephrotoxicity, args.product, profile)
     else:
         reg = regimen(weight, units.parse(args.rate, "dose_rate", "--rate"), args.product, profile)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(reg.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render.regimen_text(reg))

@@ -125,6 +125,14 @@ def add_profile_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE", help="a TOML profile overriding the built-in 1997 profile")
 
 
+def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json"),
+               help_text: str = "table for people (default), json for scripts") -> None:
+    """`--format CHOICE` on a command with machine-readable output, and `--json` as its shorthand."""
+    p.add_argument("--format", choices=choices, default=choices[0], help=help_text)
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="shorthand for --format json: machine-readable output on stdout, nothing else")
+
+
 def add_fail_on(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=["info", "warn", "alert"], default="alert",
                    help="exit 1 when a finding is at or above this severity (default: alert)")

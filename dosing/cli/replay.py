@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dosing.cli.main import add_profile_option
+from dosing.cli.main import add_format, add_profile_option
 from dosing.core import units
 from dosing.core.profile import load_profile
 
@@ -11,7 +11,7 @@ from dosing.core.profile import load_profile
 def add_arguments(p) -> None:
     p.add_argument("case", choices=["1", "2", "3", "all"], help="published case 1, 2, 3 or all")
     p.add_argument("--weight", help="a weight for mg amounts, e.g. '70 kg' (the paper gives none)")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    add_format(p)
     add_profile_option(p)
 
 
