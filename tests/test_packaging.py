@@ -26,3 +26,33 @@ def test_bare_tacro_in_a_pipe_exits_2_with_a_message_and_no_escape_codes():
     assert out.returncode == 2
     assert "needs an interactive terminal" in out.stderr
     assert "\x1b" not in out.stdout + out.stderr
+
+
+def test_format_json_and_its_json_shorthand_give_the_same_output_on_every_machine_output_command(capsys):
+    commands = [
+        ["dose", "--weight", "70 kg", "--rate", "0.1 mg/kg/day"],
+        ["adjust", "--dose", "4 mg/day", "--trough", "8 ng/mL", "--target", "10 ng/mL"],
+        ["replay", "2"],
+        ["profile"],
+        ["profile", "--references"],
+    ]
+    for argv in commands:
+        outputs = []
+        for flag in (["--format", "json"], ["--json"]):
+            main([*argv, *flag])
+            outputs.append(capsys.readouterr().out)
+        assert outputs[0] == outputs[1] and outputs[0].lstrip().startswith(("{", "[")), argv
+        main(argv)
+        assert not capsys.readouterr().out.lstrip().startswith(("{", "[")), argv  # table stays the default
+
+
+def test_check_accepts_json_as_shorthand_for_format_json(tmp_path, capsys):
+    log = tmp_path / "log.csv"
+    log.write_text("patient_id,date,event,dose,trough\np1,2026-01-01,start,4 ,30\n")
+    codes = []
+    outputs = []
+    for flag in (["--format", "json"], ["--json"]):
+        codes.append(main(["check", str(log), "--as-of", "2026-01-02", *flag]))
+        outputs.append(capsys.readouterr().out)
+    assert codes[0] == codes[1] == 1  # TROUGH_HIGH (30 > 25 ng/mL) is an alert
+    assert outputs[0] == outputs[1] and '"TROUGH_HIGH"' in outputs[0]

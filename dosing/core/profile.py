@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dosing.core import units
 from dosing.core.errors import InputError, ProfileError
+from dosing.core.references import cite
 
 DEFAULT_PROFILE_PATH = Path(__file__).parent / "profiles" / "duddridge-powell-1997.toml"
 
@@ -85,7 +86,7 @@ class ProfileValue(BaseModel):
     kind: SourceKind
     """stated / derived / interpretation / guideline / local."""
     source: str
-    """The paper's section and line, a guideline or label, or the user's profile file."""
+    """The paper's section, a guideline or label, or the user's profile file (citations resolved)."""
 
 
 class RuleSetting(BaseModel):
@@ -248,6 +249,7 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         source = entry.get("source", local_source)
         if kind is None or source is None:
             raise ProfileError(f"{origin}: [values.{name}] needs `kind` and `source`")
+        source = cite(source, f"{origin}: [values.{name}] source")
         try:
             values[name] = ProfileValue(name=name, text=text, kind=kind, source=source)
         except ValueError as e:
@@ -261,6 +263,8 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         merged.update(entry)
         if base and "source" not in entry:
             merged["source"] = f"{merged['source']} (severity set by {local_source})"
+        elif isinstance(merged["source"], str):
+            merged["source"] = cite(merged["source"], f"{origin}: [rules.{rule}] source")
         try:
             rules[rule] = RuleSetting(**merged)
         except ValueError as e:
@@ -271,6 +275,8 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         merged.update(entry, key=key)
         if base and "source" not in entry:
             merged["source"] = local_source
+        elif isinstance(merged.get("source"), str):
+            merged["source"] = cite(merged["source"], f"{origin}: [products.{key}] source")
         try:
             p = Product(**merged)
             p.strength_quantities()

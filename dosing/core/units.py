@@ -32,14 +32,14 @@ class Substance:
     source: str
 
 
-# Chemistry constants (not clinical rules), cited in shared/clinical-facts.md §2.5 and §3.
+# Chemistry constants (not clinical rules); the sources cite the references table (dosing/core/profiles).
 TACROLIMUS = Substance(
     "tacrolimus", Q_(804.0, "g/mol"),
-    "anhydrous tacrolimus C44H69NO12, 804.0 g/mol (clinical-facts §2.5): the molecule measured in blood",
+    "[@pubchem]: anhydrous tacrolimus C44H69NO12, 804.0 g/mol, the molecule measured in blood",
 )
 CREATININE = Substance(
     "creatinine", Q_(113.12, "g/mol"),
-    "creatinine 113.12 g/mol; 1 mg/dL = 88.4 µmol/L (clinical-facts §3)",
+    "[@pubchem]: creatinine 113.12 g/mol; 1 mg/dL = 88.4 µmol/L",
 )
 
 

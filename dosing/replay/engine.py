@@ -61,7 +61,8 @@ class ReplayStep(BaseModel):
     due: list[DueCheck]
     clinicians_did: str
     quote: str
-    source_lines: str
+    section: str
+    """Where in the paper the quote is: 'case 1', 'case 3; Discussion'."""
     differs: bool
     difference: str
     """Why the rules and the clinicians differ here (empty when they do not)."""
@@ -213,7 +214,7 @@ def _step(index: int, step: dict, prov: dict, raw: dict[str, str], header_units:
         inputs=_inputs(raw, header_units), regimen=_regimen_text(step["dose"], weight, profile),
         findings=findings, creatinine=_creatinine_text(step["creatinine_rise"]), due=step["due"],
         clinicians_did=prov.get("clinicians_did", ""), quote=prov.get("quote", ""),
-        source_lines=prov.get("source_lines", ""), differs=bool(reasons),
+        section=prov.get("section", ""), differs=bool(reasons),
         difference=" ".join(r for r in reasons if r), paper_vs_tool=paper_vs_tool, note=raw.get("note", ""),
     )
 
@@ -240,7 +241,7 @@ def replay_text(r: Replay) -> str:
         for line in s.paper_vs_tool:
             out.append(f"  paper vs tool: {line}")
         out.append(f"  clinicians did: {s.clinicians_did}")
-        out.append(f"  paper ({s.source_lines}): \"{s.quote}\"")
+        out.append(f"  paper ({s.section}): \"{s.quote}\"")
         if s.differs:
             out.append(f"  differs: {s.difference}")
         for d in s.due:

@@ -99,7 +99,7 @@ class ReplayScreen(Screen):
             out.append(f"{line}\n")
         out.append("Clinicians did  ", style="bold")
         out.append(f"{s.clinicians_did}\n")
-        out.append(f"Paper ({s.source_lines})  ", style="bold")
+        out.append(f"Paper ({s.section})  ", style="bold")
         out.append(f"\"{s.quote}\"\n", style="italic")
         if s.differs:
             out.append("Differs  ", style="bold red")
