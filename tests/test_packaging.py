@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,18 @@ def test_check_accepts_json_as_shorthand_for_format_json(tmp_path, capsys):
         outputs.append(capsys.readouterr().out)
     assert codes[0] == codes[1] == 1  # TROUGH_HIGH (30 > 25 ng/mL) is an alert
     assert outputs[0] == outputs[1] and '"TROUGH_HIGH"' in outputs[0]
+
+
+def test_the_lock_file_pins_every_direct_dependency_at_the_pyproject_version_with_hashes():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    lock = (ROOT / "requirements.lock").read_text()
+    entries = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", lock, flags=re.M))
+    normal = {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in entries.items()}
+    for spec in direct:
+        name, version = re.match(r"([A-Za-z0-9_.-]+)==([^\s;]+)", spec).groups()
+        assert normal.get(re.sub(r"[-_.]+", "-", name).lower()) == version, spec
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n\n", 1)[-1].strip())
+    assert all("--hash=sha256:" in b for b in blocks if "==" in b)
