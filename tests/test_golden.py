@@ -35,6 +35,7 @@ SCENARIOS = {
                         "--hours-post-dose", "8 h"],
     "adjust-single-dose-refused": ["adjust", "--dose", "3.5 mg", "--trough", "5 ng/mL", "--target", "10 ng/mL"],
     "profile": ["profile"],
+    "profile-references": ["profile", "--references"],
     "replay-1": ["replay", "1"],
     "replay-2": ["replay", "2"],
     "replay-3": ["replay", "3"],
