@@ -88,6 +88,23 @@ async def open_visit_form(pilot) -> None:
     assert isinstance(pilot.app.screen, VisitScreen)
 
 
+async def until(pilot, what: str, predicate) -> None:
+    """Wait for the app to reach a state (a result shown, a message beside a field), never for a time.
+
+    The screen handles Input.Changed after the message has bubbled up from the field, which a
+    single pause does not promise on a busy machine; this checks the state after each pause.
+    """
+    for _ in range(500):  # a bound on rounds, not on time: each round ends when the app is idle
+        if predicate():
+            return
+        await pilot.pause()
+    raise AssertionError(f"the app never showed {what}")
+
+
+def result_of(app, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}").render())
+
+
 def message(app, name: str) -> str:
     return str(app.screen.query_one(f"#{name}-message").render())
 
@@ -372,17 +389,21 @@ async def test_the_calculator_gives_a_regimen_and_an_adjustment_with_its_caveats
         await settle(pilot)
         await pilot.press("c")
         await type_into(pilot, "reg-weight", "73 kg")
-        result = str(app.screen.query_one("#regimen-result").render())
+        await until(pilot, "the regimen", lambda: "every 12 h" in result_of(app, "regimen-result"))
+        result = result_of(app, "regimen-result")
         assert "3.5 mg every 12 h" in result and "0.1 mg/kg/day" in result
         await type_into(pilot, "reg-rate", "0.1")
+        await until(pilot, "the bare-number message", lambda: message(app, "reg-rate"))
         assert "'0.1' has no unit" in message(app, "reg-rate")
         await pilot.press("ctrl+t")
         await type_into(pilot, "adj-dose", "7 mg/day")
         await type_into(pilot, "adj-trough", "20.2 ng/mL")
         await type_into(pilot, "adj-target", "10 ng/mL")
-        result = str(app.screen.query_one("#adjust-result").render())
+        await until(pilot, "the adjustment", lambda: "suggested:" in result_of(app, "adjust-result"))
+        result = result_of(app, "adjust-result")
         assert "Steady state" in result and "suggested: 1.5 mg every 12 h" in result and "decrease" in result
         await type_into(pilot, "adj-target", "40 ng/mL")
+        await until(pilot, "the target message", lambda: message(app, "adj-target"))
         assert "a target within the profile's range" in message(app, "adj-target")
 
 
@@ -399,7 +420,8 @@ async def test_the_calculator_from_a_patient_is_prefilled_and_shows_its_cautions
         assert screen.query_one("#adj-dose", Input).value == "7 mg/day"
         assert screen.query_one("#adj-trough", Input).value == "3 ng/mL"
         await type_into(pilot, "adj-target", "6 ng/mL")
-        result = str(screen.query_one("#adjust-result").render())
+        await until(pilot, "the cautions", lambda: "Findings argue against raising the dose" in result_of(app, "adjust-result"))
+        result = result_of(app, "adjust-result")
         assert "Findings argue against raising the dose" in result and "CREATININE_RISE" in result
 
 
