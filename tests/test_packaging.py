@@ -72,3 +72,19 @@ def test_the_lock_file_pins_every_direct_dependency_at_the_pyproject_version_wit
         assert normal.get(re.sub(r"[-_.]+", "-", name).lower()) == version, spec
     blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n\n", 1)[-1].strip())
     assert all("--hash=sha256:" in b for b in blocks if "==" in b)
+
+
+def test_the_quickstart_sample_log_gives_the_findings_the_readme_shows(capsys):
+    import json
+    from collections import Counter
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "tacro check fixtures/sample-log.csv --as-of 2026-11-22" in readme
+    code = main(["check", str(ROOT / "fixtures" / "sample-log.csv"), "--as-of", "2026-11-22", "--json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1  # CREATININE_RISE is an alert
+    assert Counter(f["rule"] for f in findings) == {"CHECK_OVERDUE": 4, "BP_HIGH": 1, "TROUGH_UPPER_BAND": 1,
+                                                     "CREATININE_RISE": 1}
+    shown = readme.split("7 findings in 6 rows checked", 1)[1].split("```", 1)[0]
+    assert Counter(re.findall(r"\b(CHECK_OVERDUE|BP_HIGH|TROUGH_UPPER_BAND|CREATININE_RISE)\b", shown)) == \
+        Counter(f["rule"] for f in findings)
