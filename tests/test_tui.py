@@ -152,7 +152,7 @@ async def test_add_a_patient_log_a_visit_in_mixed_units_and_see_the_finding_and_
         assert "Findings for the visit just saved (2026-11-16)" in latest
         assert "CREATININE_RISE" in latest and "31.3% above the baseline 70 µmol/L" in latest
         assert "TROUGH_UPPER_BAND" in latest and "BP_HIGH" in latest
-        assert "source: Duddridge & Powell 1997" in latest
+        assert "source: Duddridge & Powell, Ann Rheum Dis 1997" in latest
         due = str(app.screen.query_one("#due").render())
         assert "Checks due next" in due
         assert "creatinine and blood pressure check: 2026-11-27 to 2026-12-03 (11 days left)" in due
@@ -432,7 +432,9 @@ async def test_the_profile_screen_shows_each_value_with_its_source(store):
         await pilot.press("p")
         await pilot.pause()
         assert "start_rate = 0.1 mg/kg/day" in text_of(app)
-        assert "starting tacrolimus at a dose of 0.10 mg/kg/day" in text_of(app)
+        source = result_of(app, "profile-source")  # the whole source; the screen wraps it
+        assert "Duddridge & Powell, Ann Rheum Dis 1997, Discussion" in source
+        assert "starting tacrolimus at a dose of 0.10 mg/kg/day" in source
 
 
 async def test_help_lists_the_keys_of_the_screen_underneath(store):
