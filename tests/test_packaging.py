@@ -88,3 +88,13 @@ def test_the_quickstart_sample_log_gives_the_findings_the_readme_shows(capsys):
     shown = readme.split("7 findings in 6 rows checked", 1)[1].split("```", 1)[0]
     assert Counter(re.findall(r"\b(CHECK_OVERDUE|BP_HIGH|TROUGH_UPPER_BAND|CREATININE_RISE)\b", shown)) == \
         Counter(f["rule"] for f in findings)
+
+
+def test_one_disclaimer_and_one_default_product_in_the_code():
+    from dosing.core.wording import DEFAULT_PRODUCT, DISCLAIMER
+
+    sources = {p: p.read_text(encoding="utf-8") for d in ("dosing", "tui") for p in (ROOT / d).rglob("*.py")}
+    wording = ROOT / "dosing" / "core" / "wording.py"
+    assert [p for p, text in sources.items() if "not a prescription" in text] == [wording]
+    assert [p for p, text in sources.items() if f'"{DEFAULT_PRODUCT}"' in text] == [wording]
+    assert DISCLAIMER.endswith("the prescriber decides.")

@@ -23,9 +23,9 @@ from dosing.cli.main import ExitCode, add_fail_on, add_format, add_profile_optio
 from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
+from dosing.core.wording import DISCLAIMER
 
-STANCE = ("Decision support, not a prescription: the prescriber decides. Each finding's basis (inputs, threshold, "
-          "source) is in --format json or csv.")
+STANCE = f"{DISCLAIMER} Each finding's basis (inputs, threshold, source) is in --format json or csv."
 # Spreadsheet programs run a cell starting with these as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone could watch a progress line

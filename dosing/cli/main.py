@@ -13,6 +13,7 @@ import sys
 from enum import IntEnum
 
 from dosing.core.errors import TacroError
+from dosing.core.wording import DISCLAIMER
 
 
 class ExitCode(IntEnum):
@@ -37,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 DESCRIPTION = (
     "tacro: decision support for oral tacrolimus in SLE (Duddridge & Powell 1997 and modern practice). "
-    "It suggests and checks; the prescriber decides. Quantities carry their unit: '70 kg', '0.1 mg/kg/day'."
+    f"{DISCLAIMER} Quantities carry their unit: '70 kg', '0.1 mg/kg/day'."
 )
 
 

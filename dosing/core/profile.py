@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from dosing.core import units
 from dosing.core.errors import InputError, ProfileError
 from dosing.core.references import cite
+from dosing.core.wording import DEFAULT_PRODUCT
 
 DEFAULT_PROFILE_PATH = Path(__file__).parent / "profiles" / "duddridge-powell-1997.toml"
 
@@ -175,7 +176,7 @@ class Profile(BaseModel):
     def product(self, key: str | None) -> Product:
         from dosing.core.errors import ProductError
 
-        key = (key or "ir-capsule").strip().lower()
+        key = (key or DEFAULT_PRODUCT).strip().lower()
         if key not in self.products:
             raise ProductError("product", key, f"one of {', '.join(self.products)}")
         return self.products[key]

@@ -24,6 +24,7 @@ from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Product, Profile, default_profile
 from dosing.core.units import Q_
+from dosing.core.wording import DISCLAIMER
 
 UG_PER_MG = 1000  # unit arithmetic, not a clinical number
 
@@ -144,7 +145,7 @@ def regimen(weight: pint.Quantity, rate: pint.Quantity, product: str | None = No
     findings = dose_findings(given_rate, given_daily, weight, profile)
     interval = profile.q("trough_interval") if prod.doses_per_day == 2 else Q_(24 / prod.doses_per_day, "h")
     notes = [
-        "Decision support, not a prescription: the prescriber checks the regimen against the patient.",
+        f"{DISCLAIMER} Check the regimen against the patient.",
         f"Each dose is rounded to the nearest {units.format_number(step_ug / UG_PER_MG)} mg the "
         f"{prod.title} can make (ties to the lower amount).",
         f"mg/kg/day is on the weight given ({units.format_quantity(weight)}); the paper does not say which "

@@ -9,8 +9,9 @@ import textwrap
 
 from dosing.core.models import Finding
 from dosing.core.profile import Profile
+from dosing.core.wording import DISCLAIMER
 
-STANCE = "Decision support, not a prescription: the prescriber decides. Basis shown below."
+STANCE = f"{DISCLAIMER} Basis shown below."
 
 
 def _wrap(text: str, indent: str = "  ") -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from dosing.core import units
 from dosing.core.errors import InputError, TacroError
 from dosing.core.models import Finding
+from dosing.core.wording import DEFAULT_PRODUCT
 from tui.forms import FieldSpec, hint
 from tui.widgets.field import Form, FormField
 from tui.widgets.results import adjustment_text, regimen_text
@@ -68,7 +69,7 @@ class CalculatorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         products = [(p.key, p.key) for p in self.app.clinic.profile.products.values()]
-        product = self.product if self.product in dict(products) else "ir-capsule"
+        product = self.product if self.product in dict(products) else DEFAULT_PRODUCT
         yield Header()
         with TabbedContent(initial=self.initial_tab):
             with TabPane("Regimen  ctrl+r", id="regimen"):

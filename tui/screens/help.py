@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from dosing.core.wording import DISCLAIMER
+
 KEYS = {
     "PatientListScreen": [("enter", "open the highlighted patient"), ("/", "search by id or label"),
                           ("a", "add a patient with the baseline"), ("c", "dose calculator"),
@@ -29,8 +31,8 @@ KEYS = {
 GENERAL = [("f1", "this help"), ("ctrl+q", "quit from anywhere")]
 
 ABOUT = (
-    "tacro is decision support, not a prescriber: it shows each finding with its value, threshold and "
-    "source, and the checks due with the reason; the prescriber decides.\n"
+    f"{DISCLAIMER} tacro shows each finding with its value, threshold and source, and the checks due "
+    "with the reason.\n"
     "Quantities carry their unit as you would write them: 70 kg, 154 lb, 7 mg/day, 0.1 mg/kg/day, "
     "20.2 ng/mL, 25 nmol/L, 92 umol/L, 1.04 mg/dL, 160/100 mmHg, 12 h. A bare number is refused. "
     "A value typed in another unit shows its conversion beside the field."
