@@ -32,6 +32,7 @@ LOCK = ROOT / "requirements.lock"
 STATIC_CHECKS = [
     ("lint (ruff)", ["ruff", "check", "dosing", "tui", "tests", "benchmarks", "dev.py"]),
     ("import contracts (lint-imports)", ["lint-imports", "--config", "pyproject.toml"]),
+    ("types (mypy)", ["mypy"]),  # dosing/ and tui/, configured in pyproject.toml
 ]
 
 

@@ -74,7 +74,8 @@ def run_import(args) -> int:
     if log.unknown_columns:
         print(f"tacro: ignoring unknown column(s): {', '.join(log.unknown_columns)}", file=sys.stderr)
     problems = [(c.line, c.column, c.value, c.expected) for c in log.invalid]
-    events, entered = [], []
+    events: list[Event] = []
+    entered: list[dict[str, str]] = []
     if not problems:
         events, entered, problems = build_events(log, profile, today)
     if problems:
@@ -90,9 +91,9 @@ def run_import(args) -> int:
         if not getattr(args, "allow_duplicates", False):
             refuse_duplicates(events, store)
         n = store.import_events(events, entered)
-        where = store.path
+        saved_to = store.path
     patients = len({e.patient_id for e in events})
-    print(f"imported {n} visit(s) of {patients} patient(s) into {where}")
+    print(f"imported {n} visit(s) of {patients} patient(s) into {saved_to}")
     return ExitCode.OK
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import pint
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from dosing.core import units
 from dosing.core.errors import InputError, ProfileError
@@ -253,7 +253,7 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         source = cite(source, f"{origin}: [values.{name}] source")
         try:
             values[name] = ProfileValue(name=name, text=text, kind=kind, source=source)
-        except ValueError as e:
+        except ValidationError as e:
             raise ProfileError(f"{origin}: [values.{name}]: {e.errors()[0]['msg']}") from None
     rules = dict(base.rules) if base else {}
     for rule, entry in data.get("rules", {}).items():
@@ -268,7 +268,7 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
             merged["source"] = cite(merged["source"], f"{origin}: [rules.{rule}] source")
         try:
             rules[rule] = RuleSetting(**merged)
-        except ValueError as e:
+        except ValidationError as e:
             raise ProfileError(f"{origin}: [rules.{rule}]: {e.errors()[0]['msg']}") from None
     products = dict(base.products) if base else {}
     for key, entry in data.get("products", {}).items():

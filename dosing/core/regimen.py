@@ -90,8 +90,8 @@ def make_amounts(strengths_ug: list[int], upto_ug: int) -> tuple[int, dict[int, 
         amount = k * step
         choice = None
         for i, s in enumerate(strengths_ug):
-            if s <= amount and best[(amount - s) // step] is not None:
-                prev = best[(amount - s) // step]
+            prev = best[(amount - s) // step] if s <= amount else None
+            if prev is not None:
                 cand = tuple(c + (1 if j == i else 0) for j, c in enumerate(prev))
                 if choice is None or (sum(cand), [-c for c in cand[::-1]]) < (sum(choice), [-c for c in choice[::-1]]):
                     choice = cand

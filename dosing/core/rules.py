@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -249,7 +250,7 @@ class FindingTable:
     def records(self) -> list[dict]:
         """Finding rows (contract §3) as plain dicts, ordered by patient, date, line, severity."""
         h, p = self.history, self.history.profile
-        out = []
+        out: list[dict[str, Any]] = []
         for hits in self.hits:
             msg = MESSAGES[hits.rule]
             sev, src = p.severity(hits.rule), p.source(hits.rule)

@@ -18,7 +18,7 @@ import pint
 
 from dosing.core.errors import UnitError
 
-ureg = pint.UnitRegistry(cache_folder=None)
+ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=None)
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 
@@ -203,7 +203,7 @@ def require(value: object, kind_name: str, field: str) -> pint.Quantity:
 
 def _is_per_kg(q: pint.Quantity) -> bool:
     """True when the unit is written as mass per mass per time (e.g. mg/kg/day), not 1/day."""
-    exps = dict(q.unit_items())
+    exps = {u: float(e.real) for u, e in q.unit_items()}  # unit exponents are real numbers
     masses = [u for u in exps if ureg.get_dimensionality(u) == ureg.get_dimensionality("kg")]
     return any(exps[u] > 0 for u in masses) and any(exps[u] < 0 for u in masses)
 

@@ -193,19 +193,19 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             value = "" if fld in SENSITIVE_FIELDS else str(cells[fld][i])
             cell_problems.append((int(lines[i]), order[fld],
                                   InvalidCell(int(lines[i]), h.names[fld], value, expected[codes[i]])))
-    for i, fld, expected_text_ in cross:
-        value = "" if fld not in cells else str(cells[fld][i])
-        cell_problems.append((int(lines[i]), order.get(fld, order.get("dose_rate", 0)),
-                              InvalidCell(int(lines[i]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
+    for x, fld, expected_text_ in cross:
+        value = "" if fld not in cells else str(cells[fld][x])
+        cell_problems.append((int(lines[x]), order.get(fld, order.get("dose_rate", 0)),
+                              InvalidCell(int(lines[x]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
                                           value, expected_text_)))
     cell_problems.sort(key=lambda t: (t[0], t[1]))
     invalid.extend(c for _, _, c in cell_problems)
     line_index = {int(k): i for i, k in enumerate(lines)} if invalid else {}
     for c in invalid:
-        i = line_index.get(c.line)
-        if i is not None and not rep[i]:
-            c.patient_id = pid_cells[i] if pid_ok[i] else None
-            c.date = dt.date.fromordinal(int(day[i])) if date_ok[i] else None
+        at = line_index.get(c.line)
+        if at is not None and not rep[at]:
+            c.patient_id = pid_cells[at] if pid_ok[at] else None
+            c.date = dt.date.fromordinal(int(day[at])) if date_ok[at] else None
     invalid.sort(key=lambda c: c.line)
 
     readable = ok & ~cross_bad & ~rep

@@ -5,10 +5,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from dosing.core.wording import DISCLAIMER
+from tui.screens.base import TacroModalScreen
 
 KEYS = {
     "PatientListScreen": [("enter", "open the highlighted patient"), ("/", "search by id or label"),
@@ -39,7 +39,7 @@ ABOUT = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TacroModalScreen[None]):
     """Keys of the screen underneath, the general keys, and a short note on what tacro does."""
 
     BINDINGS = [Binding("escape,f1,q,question_mark", "app.pop_screen", "Close")]
@@ -56,7 +56,7 @@ class HelpScreen(ModalScreen[None]):
         out.append(f"\n{ABOUT}\n")
         db = getattr(self.app, "db_path", None)
         out.append(f"\nData: {db or 'in memory (nothing is kept)'}\n", style="dim")
-        out.append("Profile: " + self.app.clinic.profile.origin + "\n", style="dim")
+        out.append("Profile: " + self.clinic.profile.origin + "\n", style="dim")
         out.append("\nescape closes this help", style="dim")
         with VerticalScroll(id="help"):
             yield Static(out)

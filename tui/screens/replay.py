@@ -1,18 +1,23 @@
 """Replay of the three published cases, event by event: the tool's findings beside what the clinicians did."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from dosing.core.errors import TacroError
+from tui.screens.base import TacroScreen
 from tui.widgets.results import findings_text
 
+if TYPE_CHECKING:
+    from dosing.replay.engine import Replay
 
-class ReplayScreen(Screen):
+
+class ReplayScreen(TacroScreen[None]):
     """1, 2, 3 choose the case; n / p (or → / ←) step through its events."""
 
     BINDINGS = [
@@ -28,7 +33,7 @@ class ReplayScreen(Screen):
         super().__init__()
         self.case = case
         self.index = 0
-        self.replays: dict[int, object] = {}
+        self.replays: dict[int, Replay] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -45,7 +50,7 @@ class ReplayScreen(Screen):
         if case not in self.replays:
             from dosing.replay.engine import replay
 
-            self.replays[case] = replay(case, profile=self.app.clinic.profile)
+            self.replays[case] = replay(case, profile=self.clinic.profile)
         return self.replays[case]
 
     def action_case(self, case: int) -> None:
