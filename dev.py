@@ -4,8 +4,14 @@
     python3 dev.py run [ARGS...]   # create .venv if needed, then `tacro ARGS...`
     python3 dev.py test [ARGS...]  # create .venv if needed, then the whole test suite
 
-The virtual environment lives in ./.venv and is rebuilt when pyproject.toml
-changes (its hash is recorded in .venv/.tacro-installed).
+The virtual environment lives in ./.venv. Dependencies come from requirements.lock
+(exact versions with their hashes, installed with pip --require-hashes); tacro itself is
+then installed editable with --no-deps. The environment is refreshed when pyproject.toml
+or requirements.lock changes (their hash is recorded in .venv/.tacro-installed).
+
+Regenerate the lock after changing a pin in pyproject.toml:
+    pip-compile --generate-hashes --extra test --strip-extras --no-emit-index-url \
+        --no-emit-find-links --output-file requirements.lock pyproject.toml
 """
 from __future__ import annotations
 
@@ -19,20 +25,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".tacro-installed"
+LOCK = ROOT / "requirements.lock"
 
 
 # Run before the tests by `python3 dev.py test` (with no extra arguments).
 STATIC_CHECKS = [
     ("lint (ruff)", ["ruff", "check", "dosing", "tui", "tests", "benchmarks", "dev.py"]),
+    ("import contracts (lint-imports)", ["lint-imports", "--config", "pyproject.toml"]),
+    ("types (mypy)", ["mypy"]),  # dosing/ and tui/, configured in pyproject.toml
 ]
 
 
 def _python() -> Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return _script("python")
+
+
+def _script(name: str) -> Path:
+    """A console script installed in .venv (ruff, lint-imports, mypy, python)."""
+    return VENV / (f"Scripts/{name}.exe" if os.name == "nt" else f"bin/{name}")
 
 
 def _wanted_stamp() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
+
+
+def _pip(py: Path, step: str, args: list[str]) -> None:
+    """Run one pip step, saying what it is first; pip's own lines show the progress."""
+    print(f"dev.py: {step} ...", file=sys.stderr, flush=True)
+    subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on", *args],
+                   check=True)
 
 
 def ensure_env() -> Path:
@@ -44,13 +65,13 @@ def ensure_env() -> Path:
         print("dev.py: creating .venv ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
     if not STAMP.exists() or STAMP.read_text() != _wanted_stamp():
-        print("dev.py: installing tacro and its pinned dependencies ...", file=sys.stderr)
-        subprocess.run(
-            [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-e", f"{ROOT}[test]"],
-            check=True,
-        )
+        pinned = sum(1 for line in LOCK.read_text().splitlines() if "==" in line and not line.startswith("#"))
+        _pip(py, f"[1/2] installing {pinned} locked dependencies from requirements.lock (hashes checked; "
+                 f"a few minutes the first time)", ["--require-hashes", "--no-deps", "-r", str(LOCK)])
+        _pip(py, "[2/2] installing tacro itself (editable, no further dependencies)",
+             ["--no-deps", "-e", str(ROOT)])
         STAMP.write_text(_wanted_stamp())
+        print("dev.py: environment ready", file=sys.stderr, flush=True)
     return py
 
 
@@ -64,7 +85,7 @@ def main(argv: list[str]) -> int:
     if not argv[1:]:  # the whole suite: the static checks first, so CI runs them too
         for name, cmd in STATIC_CHECKS:
             print(f"dev.py: {name} ...", file=sys.stderr, flush=True)
-            if subprocess.call([str(py), "-m", *cmd], cwd=ROOT) != 0:
+            if subprocess.call([str(_script(cmd[0])), *cmd[1:]], cwd=ROOT) != 0:
                 print(f"dev.py: {name} failed", file=sys.stderr)
                 return 1
     return subprocess.call([str(py), "-m", "pytest", *argv[1:]], cwd=ROOT)

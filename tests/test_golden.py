@@ -46,6 +46,7 @@ SCENARIOS = {
     "dose-132lb-0.15-across-ceiling": ["dose", "--weight", "132 lb", "--rate", "0.15 mg/kg/day"],
     "dose-150kg-above-maximum-refused": ["dose", "--weight", "150 kg", "--rate", "1 mg/kg/day"],
     "profile": ["profile"],
+    "profile-references": ["profile", "--references"],
     "replay-1": ["replay", "1"],
     "replay-2": ["replay", "2"],
     "replay-3": ["replay", "3"],

@@ -18,11 +18,16 @@ def test_every_value_and_rule_has_a_kind_and_source():
         assert r.source
 
 
-def test_stated_values_cite_the_paper_line():
+def test_stated_values_cite_the_paper_by_section_with_its_words():
+    """A stated value names the published paper, a section of it, and quotes it (no transcript line numbers)."""
+    import re
+
     p = default_profile()
     for v in p.values.values():
         if v.kind == "stated":
-            assert "1997" in v.source and "l." in v.source
+            assert v.source.startswith("Duddridge & Powell, Ann Rheum Dis 1997, ")
+            assert re.search(r"1997, (Discussion|case \d)", v.source) and "'" in v.source
+            assert not re.search(r"\bl\.\d", v.source)
 
 
 def test_contract_defaults():

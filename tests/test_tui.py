@@ -88,6 +88,23 @@ async def open_visit_form(pilot) -> None:
     assert isinstance(pilot.app.screen, VisitScreen)
 
 
+async def until(pilot, what: str, predicate) -> None:
+    """Wait for the app to reach a state (a result shown, a message beside a field), never for a time.
+
+    The screen handles Input.Changed after the message has bubbled up from the field, which a
+    single pause does not promise on a busy machine; this checks the state after each pause.
+    """
+    for _ in range(500):  # a bound on rounds, not on time: each round ends when the app is idle
+        if predicate():
+            return
+        await pilot.pause()
+    raise AssertionError(f"the app never showed {what}")
+
+
+def result_of(app, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}").render())
+
+
 def message(app, name: str) -> str:
     return str(app.screen.query_one(f"#{name}-message").render())
 
@@ -135,7 +152,7 @@ async def test_add_a_patient_log_a_visit_in_mixed_units_and_see_the_finding_and_
         assert "Findings for the visit just saved (2026-11-16)" in latest
         assert "CREATININE_RISE" in latest and "31.3% above the baseline 70 µmol/L" in latest
         assert "TROUGH_UPPER_BAND" in latest and "BP_HIGH" in latest
-        assert "source: Duddridge & Powell 1997" in latest
+        assert "source: Duddridge & Powell, Ann Rheum Dis 1997" in latest
         due = str(app.screen.query_one("#due").render())
         assert "Checks due next" in due
         # a 31.3% rise: the next creatinine within creatinine_rise_recheck (7 days), not two-weekly
@@ -374,18 +391,23 @@ async def test_the_calculator_gives_a_regimen_and_an_adjustment_with_its_caveats
         await settle(pilot)
         await pilot.press("c")
         await type_into(pilot, "reg-weight", "73 kg")
-        result = str(app.screen.query_one("#regimen-result").render())
+        await until(pilot, "the regimen", lambda: "every 12 h" in result_of(app, "regimen-result"))
+        result = result_of(app, "regimen-result")
         assert "3.5 mg every 12 h" in result and "0.1 mg/kg/day" in result
         await type_into(pilot, "reg-rate", "0.1")
+        await until(pilot, "the bare-number message", lambda: message(app, "reg-rate"))
         assert "'0.1' has no unit" in message(app, "reg-rate")
         await pilot.press("ctrl+t")
         await type_into(pilot, "adj-dose", "7 mg/day")
         await type_into(pilot, "adj-trough", "20.2 ng/mL")
         await type_into(pilot, "adj-target", "10 ng/mL")
-        result = str(app.screen.query_one("#adjust-result").render())
+        await until(pilot, "the adjustment",
+                    lambda: "Option to consider: decrease to 3.5 mg/day" in result_of(app, "adjust-result"))
+        result = result_of(app, "adjust-result")
         assert "Steady state" in result and "Option to consider: decrease to 3.5 mg/day" in result
         assert "nearest equal doses: 1.5 mg every 12 h" in result
         await type_into(pilot, "adj-target", "40 ng/mL")
+        await until(pilot, "the target message", lambda: message(app, "adj-target"))
         assert "a target within the profile's range" in message(app, "adj-target")
 
 
@@ -402,7 +424,9 @@ async def test_the_calculator_from_a_patient_is_prefilled_and_shows_its_cautions
         assert screen.query_one("#adj-dose", Input).value == "7 mg/day"
         assert screen.query_one("#adj-trough", Input).value == "3 ng/mL"
         await type_into(pilot, "adj-target", "6 ng/mL")
-        result = str(screen.query_one("#adjust-result").render())
+        await until(pilot, "the cautions",
+                    lambda: "Findings arguing against the increase" in result_of(app, "adjust-result"))
+        result = result_of(app, "adjust-result")
         assert "Findings arguing against the increase" in result and "CREATININE_RISE" in result
 
 
@@ -413,7 +437,9 @@ async def test_the_profile_screen_shows_each_value_with_its_source(store):
         await pilot.press("p")
         await pilot.pause()
         assert "start_rate = 0.1 mg/kg/day" in text_of(app)
-        assert "starting tacrolimus at a dose of 0.10 mg/kg/day" in text_of(app)
+        source = result_of(app, "profile-source")  # the whole source; the screen wraps it
+        assert "Duddridge & Powell, Ann Rheum Dis 1997, Discussion" in source
+        assert "starting tacrolimus at a dose of 0.10 mg/kg/day" in source
 
 
 async def test_help_lists_the_keys_of_the_screen_underneath(store):
@@ -506,6 +532,7 @@ def test_tacro_with_db_runs_the_app_on_that_store(tmp_path, monkeypatch):
         ran["store"] = self.clinic.store.path
 
     monkeypatch.setattr(TacroApp, "run", fake_run)
+    monkeypatch.setattr("dosing.cli.main._has_terminal", lambda: True)  # pytest's stdout is not a terminal
     assert main(["--db", str(tmp_path / "clinic.db")]) == 0
     assert ran == {"store": tmp_path / "clinic.db", "screen": "PatientListScreen"}
     monkeypatch.setenv("TACRO_DB", str(tmp_path / "env.db"))

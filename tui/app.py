@@ -21,6 +21,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from dosing.core.profile import Profile
     from tui.clinic import Clinic, StoreLike
 
@@ -74,7 +76,7 @@ class TacroApp(App[None]):
         self._close_messages_no_wait()
 
 
-def crash_report(error: BaseException | None) -> Text | object:
+def crash_report(error: BaseException | None) -> RenderableType:
     """Where the program failed (files, lines, functions), never values, locals or the message."""
     if os.environ.get("TACRO_DEBUG") and error is not None:
         from rich.traceback import Traceback

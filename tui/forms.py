@@ -8,7 +8,9 @@ error back to the form field that caused it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -90,7 +92,7 @@ def _message(name: str, error: InputError) -> str:
                             error.message else "")
 
 
-def _route(errors: list[dict], only: str | None = None) -> dict[str, str]:
+def _route(errors: Sequence[Mapping[str, Any]], only: str | None = None) -> dict[str, str]:
     """pydantic errors -> {form field: the core's message}. With `only`, field-level errors of that field."""
     out: dict[str, str] = {}
     for e in errors:

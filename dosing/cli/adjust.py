@@ -6,7 +6,7 @@ import json
 
 from pydantic import ValidationError
 
-from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import add_fail_on, add_format, add_profile_option, exit_for
 from dosing.cli.options import as_option, one_line_usage_errors, profile_option, text_option
 from dosing.core import clock, render, units
 from dosing.core.adjust import adjust, validate_inputs
@@ -31,7 +31,7 @@ def add_arguments(p) -> None:
     p.add_argument("--creatinine", help="current creatinine, e.g. '92 umol/L'")
     p.add_argument("--baseline-creatinine", help="pre-treatment creatinine, e.g. '77 umol/L'")
     p.add_argument("--bp", help="current blood pressure, e.g. '160/100 mmHg'")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_format(p)
     add_profile_option(p)
     add_fail_on(p)
     one_line_usage_errors(p)
@@ -105,7 +105,7 @@ def run(args) -> int:
         result = _adjust(args)
     except InputError as e:
         raise as_option(e, OPTIONS) from None
-    if args.json:
+    if args.format == "json":
         print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render.adjustment_text(result))

@@ -16,23 +16,22 @@ import sys
 from pathlib import Path
 
 from dosing import __version__
-from dosing.cli.main import ExitCode, add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import ExitCode, add_fail_on, add_format, add_profile_option, exit_for
 from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
+from dosing.core.wording import DISCLAIMER
 from dosing.io import csvsafe
 from dosing.io.outfile import STDOUT, check_output, private_output
 
-STANCE = ("Decision support, not a prescription: the prescriber decides. Each finding's basis (inputs, threshold, "
-          "source) is in --format json or csv.")
+STANCE = f"{DISCLAIMER} Each finding's basis (inputs, threshold, source) is in --format json or csv."
 PROGRESS_MIN_BYTES = 2_000_000  # a log smaller than this is read before anyone could watch a progress line
 
 
 def add_arguments(p) -> None:
     p.add_argument("log", nargs="?", metavar="LOG", help="the monitoring log: a CSV file or an .xlsx workbook")
-    p.add_argument("--format", choices=["table", "json", "jsonl", "csv"], default="table",
-                   help="table for people (default), json or csv for scripts, jsonl (one finding per line) "
-                        "for pipelines")
+    add_format(p, ("table", "json", "jsonl", "csv"),
+               "table for people (default), json or csv for scripts, jsonl (one finding per line) for pipelines")
     p.add_argument("--out", metavar="FILE", help="write the findings to FILE (0600) instead of stdout ('-' is stdout; "
                                                  "a FIFO or device is written in place)")
     p.add_argument("--force", action="store_true", help="replace --out FILE if it is an existing regular file")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dosing.cli.main import add_fail_on, add_profile_option, exit_for
+from dosing.cli.main import add_fail_on, add_format, add_profile_option, exit_for
 from dosing.cli.options import as_option, one_line_usage_errors, profile_option, text_option
 from dosing.core import render, units
 from dosing.core.errors import InputError
@@ -18,7 +18,7 @@ def add_arguments(p) -> None:
     p.add_argument("--prior-cyclosporine-nephrotoxicity", action="store_true",
                    help="with no --rate: start lower, as the paper did after cyclosporine nephrotoxicity")
     p.add_argument("--product", default=None, help="ir-capsule (default), granules or pr-once-daily")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    add_format(p)
     add_profile_option(p)
     add_fail_on(p)
     one_line_usage_errors(p)
@@ -29,7 +29,7 @@ def run(args) -> int:
         reg = _regimen(args)
     except InputError as e:
         raise as_option(e, OPTIONS) from None
-    if args.json:
+    if args.format == "json":
         print(json.dumps(reg.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render.regimen_text(reg))

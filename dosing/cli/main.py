@@ -13,6 +13,7 @@ import sys
 from enum import IntEnum
 
 from dosing.core.errors import TacroError
+from dosing.core.wording import DISCLAIMER
 
 
 class ExitCode(IntEnum):
@@ -37,12 +38,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 DESCRIPTION = (
     "tacro: decision support for oral tacrolimus in SLE (Duddridge & Powell 1997 and modern practice). "
-    "It suggests and checks; the prescriber decides. Quantities carry their unit: '70 kg', '0.1 mg/kg/day'."
+    f"{DISCLAIMER} Quantities carry their unit: '70 kg', '0.1 mg/kg/day'."
 )
+
+
+def version() -> str:
+    """The installed distribution's version (one source: `dosing.__version__`, read by pyproject)."""
+    from dosing import __version__
+
+    return __version__
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tacro", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"tacro {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -81,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return ExitCode.INVALID
+    if args.command == "tui" and not _has_terminal():
+        # The visit log needs a terminal; in a pipe it would write escape codes and wait for keys forever.
+        print("tacro: error: the visit log needs an interactive terminal (stdin and stdout are not one); "
+              "use a subcommand such as 'tacro check LOG.csv' in scripts, or 'tacro --help'", file=sys.stderr)
+        return ExitCode.INVALID
     mod = _load(COMMANDS[args.command][0])
     if mod is None:
         print(f"tacro: error: '{args.command}' is not available in this build", file=sys.stderr)
@@ -103,8 +117,21 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.INVALID
 
 
+def _has_terminal() -> bool:
+    """True when stdin and stdout are a terminal (the visit log cannot run in a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def add_profile_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE", help="a TOML profile overriding the built-in 1997 profile")
+
+
+def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json"),
+               help_text: str = "table for people (default), json for scripts") -> None:
+    """`--format CHOICE` on a command with machine-readable output, and `--json` as its shorthand."""
+    p.add_argument("--format", choices=choices, default=choices[0], help=help_text)
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="shorthand for --format json: machine-readable output on stdout, nothing else")
 
 
 def add_fail_on(p: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from dosing.cli.main import add_profile_option
+from dosing.cli.main import add_format, add_profile_option
 from dosing.core import units
 from dosing.core.errors import InputError
 from dosing.core.profile import load_profile
@@ -13,7 +13,7 @@ from dosing.core.profile import load_profile
 def add_arguments(p) -> None:
     p.add_argument("case", help="published case 1, 2, 3 or all; or a case file FILE.toml (see the cases README)")
     p.add_argument("--weight", help="a weight for mg amounts, e.g. '70 kg' (the paper gives none): illustrative")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    add_format(p)
     p.add_argument("--quiz", action="store_true",
                    help="decide, then reveal: each step asks what you would do before showing the rules and the "
                         "clinicians' action; answers from the keyboard")

@@ -44,7 +44,7 @@ def add_arguments(p, name: str = "import") -> None:
         p.add_argument("--patient", metavar="ID", help="export only this patient's visits")
         p.add_argument("--force", action="store_true", help="replace OUT.csv if it already exists")
     else:
-        p.add_argument("csv", metavar="LOG.csv", help="a monitoring log (contract §2): imported all or nothing")
+        p.add_argument("csv", metavar="LOG.csv", help="a monitoring log (CSV, see README): imported all or nothing")
         p.add_argument("--allow-duplicates", action="store_true",
                        help="import even rows identical to visits already in the store (refused by default: "
                             "saved visits cannot be deleted, so a file imported twice would stay doubled)")

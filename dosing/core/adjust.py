@@ -22,6 +22,7 @@ from dosing.core.errors import ImplausibleValueError, InputError
 from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Profile, default_profile
+from dosing.core.references import cite
 from dosing.core.regimen import (
     CURRENT,
     NEAREST_EQUAL,
@@ -41,21 +42,21 @@ from dosing.core.regimen import (
     shown,
 )
 
-CAVEATS = [
+CAVEATS = [(text, cite(source, "adjust caveat")) for text, source in [
     ("Steady state: the trough was drawn after several days on an unchanged dose.",
-     "Prograf SmPC: changes in blood levels 'may take several days'"),
+     "[@prograf-smpc, section 4.2]: changes in blood levels 'may take several days'"),
     ("A true 12-hour trough: drawn about 12 h after the last dose, just before the next.",
-     "Duddridge & Powell 1997, Discussion: '12 hour trough' whole-blood levels"),
+     "[@duddridge1997, Discussion]: '12 hour trough' whole-blood levels"),
     ("Same product (brand) and same assay as the level being compared; immunoassay and LC-MS/MS differ.",
-     "ARUP: methods 'not directly interchangeable'; MHRA 2012 brand-only prescribing"),
+     "[@arup-tacrolimus]: methods 'not directly interchangeable'; [@mhra2012]: brand-only prescribing"),
     ("No interacting drug started or stopped since (azoles, clarithromycin, ritonavir, diltiazem, rifampicin, "
      "antiepileptics, St John's wort ...).",
-     "Tacrolimus SmPC: interactions via CYP3A4"),
+     "[@prograf-smpc, section 4.5]: interactions through CYP3A4"),
     ("Doses taken as prescribed: a low level from missed doses is not a reason to raise the dose.",
-     "General therapeutic drug monitoring practice"),
+     "General therapeutic drug monitoring practice; no single published source ([@tacro])"),
     ("A level in range is not proof of safety: creatinine and blood pressure can override it.",
-     "Duddridge & Powell 1997: toxicity at 20.2 and 23.2 µg/l, inside 4-25 µg/l"),
-]
+     "[@duddridge1997, cases 2 and 3]: toxicity at 20.2 and 23.2 µg/l, inside 4-25 µg/l"),
+]]
 
 # What a finding means for the direction of a change.
 AGAINST_RAISING = ("CREATININE_RISE", "BP_HIGH", "BP_SEVERE", "TROUGH_TIMING", "TROUGH_HIGH", "TROUGH_UPPER_BAND",

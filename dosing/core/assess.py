@@ -90,7 +90,8 @@ def assess_columns(cols: EventColumns, profile: Profile | None = None,
     findings = findings_of(table)
     by_line: dict[int, list[Finding]] = {}
     for f in findings:
-        by_line.setdefault(f.line, []).append(f)
+        if f.line is not None:
+            by_line.setdefault(f.line, []).append(f)
     per_event = []
     due_rows = schedule.due_table(h, None, at_each_row=True)  # each event's view: a passed window is overdue
     for row in range(h.n):

@@ -10,6 +10,7 @@ import numpy as np
 
 from dosing.core.columns import START, STOP, EventColumns
 from dosing.core.profile import Profile
+from dosing.core.wording import DEFAULT_PRODUCT
 
 EPS = 1e-9
 
@@ -197,13 +198,13 @@ class History:
         prod_given = self.product_raw != ""
         if self.product_raw.dtype != object:
             pidx = self.last_idx(prod_given)
-            self.product = np.where(pidx >= 0, self.product_raw[np.maximum(pidx, 0)], "ir-capsule")
+            self.product = np.where(pidx >= 0, self.product_raw[np.maximum(pidx, 0)], DEFAULT_PRODUCT)
         elif not prod_given.any():  # the common case: no product column, or never filled in
-            self.product = np.full(n, "ir-capsule", dtype=object)
+            self.product = np.full(n, DEFAULT_PRODUCT, dtype=object)
         else:
             pidx = self.last_idx(prod_given)
             self.product = self.product_raw[np.maximum(pidx, 0)]
-            self.product[pidx < 0] = "ir-capsule"
+            self.product[pidx < 0] = DEFAULT_PRODUCT
 
         # Baseline creatinine: the latest dated on or before the first start, else the first recorded.
         has_creat = self.has("creatinine")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import pint
 from pydantic import (
@@ -76,13 +76,22 @@ def QuantityOf(kind: str):  # noqa: N802 - reads as a type
     ]
 
 
-Weight = QuantityOf("weight")
-DailyDose = QuantityOf("daily_dose")
-DoseRate = QuantityOf("dose_rate")
-Trough = QuantityOf("trough")
-Creatinine = QuantityOf("creatinine")
-Pressure = QuantityOf("pressure")
-Duration = QuantityOf("duration")
+if TYPE_CHECKING:  # to a type checker each is a Quantity; pydantic sees the validating Annotated type
+    Weight: TypeAlias = pint.Quantity
+    DailyDose: TypeAlias = pint.Quantity
+    DoseRate: TypeAlias = pint.Quantity
+    Trough: TypeAlias = pint.Quantity
+    Creatinine: TypeAlias = pint.Quantity
+    Pressure: TypeAlias = pint.Quantity
+    Duration: TypeAlias = pint.Quantity
+else:
+    Weight = QuantityOf("weight")
+    DailyDose = QuantityOf("daily_dose")
+    DoseRate = QuantityOf("dose_rate")
+    Trough = QuantityOf("trough")
+    Creatinine = QuantityOf("creatinine")
+    Pressure = QuantityOf("pressure")
+    Duration = QuantityOf("duration")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -206,7 +215,7 @@ class Event(BaseModel):
         if q is None:
             return q
         profile, _ = _context(info)
-        field = info.field_name
+        field = str(info.field_name)
         kind = {"dose": "daily_dose", "hours_post_dose": "duration", "sbp": "pressure", "dbp": "pressure"}.get(
             field, field
         )

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Literal
 
 import pint
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from dosing.core import units
 from dosing.core.errors import InputError, ProfileError
+from dosing.core.references import cite
+from dosing.core.wording import DEFAULT_PRODUCT
 
 DEFAULT_PROFILE_PATH = Path(__file__).parent / "profiles" / "duddridge-powell-1997.toml"
 
@@ -90,7 +92,7 @@ class ProfileValue(BaseModel):
     kind: SourceKind
     """stated / derived / interpretation / guideline / local."""
     source: str
-    """The paper's section and line, a guideline or label, or the user's profile file."""
+    """The paper's section, a guideline or label, or the user's profile file (citations resolved)."""
 
 
 class RuleSetting(BaseModel):
@@ -179,7 +181,7 @@ class Profile(BaseModel):
     def product(self, key: str | None) -> Product:
         from dosing.core.errors import ProductError
 
-        key = (key or "ir-capsule").strip().lower()
+        key = (key or DEFAULT_PRODUCT).strip().lower()
         if key not in self.products:
             raise ProductError("product", key, f"one of {', '.join(self.products)}")
         return self.products[key]
@@ -253,9 +255,10 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         source = entry.get("source", local_source)
         if kind is None or source is None:
             raise ProfileError(f"{origin}: [values.{name}] needs `kind` and `source`")
+        source = cite(source, f"{origin}: [values.{name}] source")
         try:
             values[name] = ProfileValue(name=name, text=text, kind=kind, source=source)
-        except ValueError as e:
+        except ValidationError as e:
             raise ProfileError(f"{origin}: [values.{name}]: {e.errors()[0]['msg']}") from None
     rules = dict(base.rules) if base else {}
     for rule, entry in data.get("rules", {}).items():
@@ -266,9 +269,11 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         merged.update(entry)
         if base and "source" not in entry:
             merged["source"] = f"{merged['source']} (severity set by {local_source})"
+        elif isinstance(merged["source"], str):
+            merged["source"] = cite(merged["source"], f"{origin}: [rules.{rule}] source")
         try:
             rules[rule] = RuleSetting(**merged)
-        except ValueError as e:
+        except ValidationError as e:
             raise ProfileError(f"{origin}: [rules.{rule}]: {e.errors()[0]['msg']}") from None
     products = dict(base.products) if base else {}
     for key, entry in data.get("products", {}).items():
@@ -276,6 +281,8 @@ def _build(data: dict, origin: str, base: Profile | None, local_source: str | No
         merged.update(entry, key=key)
         if base and "source" not in entry:
             merged["source"] = local_source
+        elif isinstance(merged.get("source"), str):
+            merged["source"] = cite(merged["source"], f"{origin}: [products.{key}] source")
         try:
             p = Product(**merged)
             p.strength_quantities()

@@ -186,8 +186,8 @@ def _amount_table(strengths_ug: tuple[int, ...], upto_ug: int) -> tuple[int, dic
         amount = k * step
         choice = None
         for i, s in enumerate(strengths_ug):
-            if s <= amount and best[(amount - s) // step] is not None:
-                prev = best[(amount - s) // step]
+            prev = best[(amount - s) // step] if s <= amount else None
+            if prev is not None:
                 cand = tuple(c + (1 if j == i else 0) for j, c in enumerate(prev))
                 if choice is None or (sum(cand), [-c for c in cand[::-1]]) < (sum(choice), [-c for c in choice[::-1]]):
                     choice = cand

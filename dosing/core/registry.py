@@ -33,7 +33,7 @@ class Hits:
 Rule = Callable[[History, "dt.date | None"], "Hits | None"]
 RULES: dict[str, Rule] = {}
 MESSAGES: dict[str, Callable[[dict], str]] = {}
-BASIS: dict[str, Callable[[dict], dict[str, str]]] = {}
+BASIS: dict[str, Callable[..., dict[str, str]]] = {}  # (history, hits, j, row, column values)
 
 
 def rule(rule_id: str, *, takes_as_of: bool = False):

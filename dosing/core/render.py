@@ -11,8 +11,9 @@ from dosing.core import units
 from dosing.core.models import Finding
 from dosing.core.profile import Profile
 from dosing.core.rules import fmt_apart
+from dosing.core.wording import DISCLAIMER
 
-STANCE = "Decision support, not a prescription: the prescriber decides. Basis shown below."
+STANCE = f"{DISCLAIMER} Basis shown below."
 
 
 def _wrap(text: str, indent: str = "  ") -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -373,7 +374,7 @@ class FindingTable:
         """The finding rows of these hits, sorted; with `iso` the date is ISO text and the keys are in the
         output order of dosing.batch.engine.FINDING_COLUMNS (the batch path's JSON-ready row)."""
         h, p = self.history, self.history.profile
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         keys: list[tuple] = []
         for hits in all_hits:
             msg = MESSAGES[hits.rule]

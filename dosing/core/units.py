@@ -22,7 +22,7 @@ from dosing.core.errors import UnitError
 # A registry of only the allow-listed units (units.txt, package data): pint's full default registry
 # takes longer to build than all of `tacro dose` besides.
 with resources.as_file(resources.files("dosing.core") / "units.txt") as _definitions:
-    ureg = pint.UnitRegistry(str(_definitions), cache_folder=None)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(str(_definitions), cache_folder=None)
 Q_ = ureg.Quantity
 Quantity = pint.Quantity
 
@@ -36,14 +36,14 @@ class Substance:
     source: str
 
 
-# Chemistry constants (not clinical rules), cited in shared/clinical-facts.md §2.5 and §3.
+# Chemistry constants (not clinical rules); the sources cite the references table (dosing/core/profiles).
 TACROLIMUS = Substance(
     "tacrolimus", Q_(804.0, "g/mol"),
-    "anhydrous tacrolimus C44H69NO12, 804.0 g/mol (clinical-facts §2.5): the molecule measured in blood",
+    "[@pubchem]: anhydrous tacrolimus C44H69NO12, 804.0 g/mol, the molecule measured in blood",
 )
 CREATININE = Substance(
     "creatinine", Q_(113.12, "g/mol"),
-    "creatinine 113.12 g/mol; 1 mg/dL = 88.4 µmol/L (clinical-facts §3)",
+    "[@pubchem]: creatinine 113.12 g/mol; 1 mg/dL = 88.4 µmol/L",
 )
 
 
@@ -208,7 +208,7 @@ def require(value: object, kind_name: str, field: str) -> pint.Quantity:
 
 def _is_per_kg(q: pint.Quantity) -> bool:
     """True when the unit is written as mass per mass per time (e.g. mg/kg/day), not 1/day."""
-    exps = dict(q.unit_items())
+    exps = {u: float(e.real) for u, e in q.unit_items()}  # unit exponents are real numbers
     masses = [u for u in exps if ureg.get_dimensionality(u) == ureg.get_dimensionality("kg")]
     return any(exps[u] > 0 for u in masses) and any(exps[u] < 0 for u in masses)
 

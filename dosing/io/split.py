@@ -115,10 +115,10 @@ def _split_fast(data: bytes, arr: np.ndarray) -> Table:
     wrong = data_line & (commas + 1 != width)
     refused = np.zeros(nlines, dtype=bool)
     invalid = []
-    for i, why in bad.items():
-        if data_line[i]:
-            refused[i] = True
-            invalid.append(InvalidCell(i + 1, WHOLE_ROW, "", why))
+    for b, why in bad.items():
+        if data_line[b]:
+            refused[b] = True
+            invalid.append(InvalidCell(b + 1, WHOLE_ROW, "", why))
     for i in np.flatnonzero(wrong & ~refused):
         refused[i] = True
         invalid.append(InvalidCell(int(i) + 1, WHOLE_ROW, "", _fields_expected(width, int(commas[i]) + 1)))

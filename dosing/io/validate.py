@@ -259,10 +259,10 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
     invalid.extend(c for _, _, c in cell_problems)
     line_index = {int(k): i for i, k in enumerate(lines)} if invalid else {}
     for c in invalid:
-        i = line_index.get(c.line)
-        if i is not None and not rep[i]:
-            c.patient_id = pid_cells[i] if pid_ok[i] else None
-            c.date = dt.date.fromordinal(int(day[i])) if date_ok[i] else None
+        at = line_index.get(c.line)
+        if at is not None and not rep[at]:
+            c.patient_id = pid_cells[at] if pid_ok[at] else None
+            c.date = dt.date.fromordinal(int(day[at])) if date_ok[at] else None
     invalid.sort(key=lambda c: c.line)
 
     readable = ok & ~rep

@@ -138,6 +138,7 @@ def insert_event(c: sqlite3.Connection, row: dict[str, Any], *, source: str, fir
     values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-1]), now()]
     event_id = c.execute(f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                          values).lastrowid
+    assert event_id is not None  # an INSERT always sets it
     c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
                   [(event_id, f, *t) for f, t in row["entered"].items()])
     return int(event_id)

@@ -6,15 +6,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Static
 
 from dosing.core.errors import TacroError
 from tui import forms
+from tui.screens.base import TacroScreen
 from tui.widgets.field import Form, FormField
 
 
-class AddPatientScreen(Screen[str | None]):
+class AddPatientScreen(TacroScreen[str | None]):
     """Patient id, label, prior cyclosporine nephrotoxicity, and the baseline visit; dismisses with the id."""
 
     AUTO_FOCUS = "#patient_id"
@@ -24,7 +24,7 @@ class AddPatientScreen(Screen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        clinic = self.app.clinic
+        clinic = self.clinic
         yield Header()
         with Form(classes="form"):
             yield Static("Add a patient. The baseline (dated on or before the start of tacrolimus) is saved as "
@@ -45,7 +45,7 @@ class AddPatientScreen(Screen[str | None]):
         return self.query_one("#field-patient_id", FormField).text
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
-        clinic = self.app.clinic
+        clinic = self.clinic
         result = forms.check(name, text, self._pid() if name != "patient_id" else "", clinic.profile, clinic.today)
         if name == "weight":
             self.call_after_refresh(self._suggest)
@@ -64,7 +64,7 @@ class AddPatientScreen(Screen[str | None]):
             return
         try:
             reg = suggest_start(units.parse(weight.text, "weight", "weight"), self.query_one(Checkbox).value,
-                                profile=self.app.clinic.profile)
+                                profile=self.clinic.profile)
         except TacroError as e:
             box.update(Text(e.message))
             return
@@ -75,7 +75,7 @@ class AddPatientScreen(Screen[str | None]):
         return {f.spec.name: f.text for f in self.query(FormField)}
 
     def action_save(self) -> None:
-        clinic = self.app.clinic
+        clinic = self.clinic
         status = self.query_one("#form-status", Static)
         result = forms.read_new_patient(self._texts(), self.query_one(Checkbox).value, clinic.profile,
                                         clinic.today)
@@ -86,6 +86,7 @@ class AddPatientScreen(Screen[str | None]):
             status.add_class("-error")
             self._focus_first_error(result.errors)
             return
+        assert result.patient is not None and result.event is not None  # ok means both were read
         try:
             clinic.add_patient(result.patient, result.event, result.entered)
         except TacroError as e:
@@ -96,6 +97,10 @@ class AddPatientScreen(Screen[str | None]):
             status.add_class("-error")
             return
         self.dismiss(result.patient.patient_id)
+
+    def _discard_if(self, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(None)
 
     def _focus_first_error(self, errors: dict[str, str]) -> None:
         for f in self.query(FormField):
@@ -117,4 +122,4 @@ class AddPatientScreen(Screen[str | None]):
 
         self.app.push_screen(ConfirmScreen("Discard this patient?", "What you typed has not been saved.",
                                            yes="Discard", no="Keep editing"),
-                             lambda yes: self.dismiss(None) if yes else None)
+                             self._discard_if)

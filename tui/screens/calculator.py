@@ -6,13 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from dosing.core import units
 from dosing.core.errors import InputError, TacroError
 from dosing.core.models import Finding
+from dosing.core.wording import DEFAULT_PRODUCT
 from tui.forms import FieldSpec, hint
+from tui.screens.base import TacroScreen
 from tui.widgets.field import Form, FormField
 from tui.widgets.results import adjustment_text, regimen_text
 
@@ -30,7 +31,7 @@ ADJUST_FIELDS = (FieldSpec("adj-dose", "Daily dose now", "7 mg/day", required=Tr
                  FieldSpec("adj-weight", "Weight", "optional: mg/kg/day and dose limits"))
 
 
-class CalculatorScreen(Screen):
+class CalculatorScreen(TacroScreen[None]):
     """Two tabs, each recomputed as you type; errors beside the field the core names."""
 
     BINDINGS = [
@@ -67,8 +68,8 @@ class CalculatorScreen(Screen):
                    dose.product if dose else None, tab="adjust" if "adj-trough" in prefill else "regimen")
 
     def compose(self) -> ComposeResult:
-        products = [(p.key, p.key) for p in self.app.clinic.profile.products.values()]
-        product = self.product if self.product in dict(products) else "ir-capsule"
+        products = [(p.key, p.key) for p in self.clinic.profile.products.values()]
+        product = self.product if self.product in dict(products) else DEFAULT_PRODUCT
         yield Header()
         with TabbedContent(initial=self.initial_tab):
             with TabPane("Regimen  ctrl+r", id="regimen"):
@@ -145,7 +146,7 @@ class CalculatorScreen(Screen):
             result.update(Text("Type a weight (and a dose per kg, or leave it blank for the paper's starting dose)."))
             return
         product = str(self.query_one("#reg-product", Select).value)
-        profile = self.app.clinic.profile
+        profile = self.clinic.profile
         try:
             reg = regimen(weight, rate, product, profile) if rate is not None else \
                 suggest_start(weight, self.query_one("#reg-csa", Checkbox).value, product, profile)
@@ -171,7 +172,7 @@ class CalculatorScreen(Screen):
             return
         try:
             adj = adjust(dose, trough, target, str(self.query_one("#adj-product", Select).value),
-                         self._q("adj-weight"), self.context, self.app.clinic.profile, self.app.clinic.today)
+                         self._q("adj-weight"), self.context, self.clinic.profile, self.clinic.today)
         except InputError as e:
             self._show_core_error("adj-", e, result)
             return

@@ -5,8 +5,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from dosing.core.wording import DISCLAIMER
+from tui.screens.base import TacroModalScreen
 
 KEYS = {
     "PatientListScreen": [("enter", "open the highlighted patient"), ("/", "search by id or label"),
@@ -30,15 +32,15 @@ KEYS = {
 GENERAL = [("f1", "this help"), ("ctrl+q", "quit from anywhere")]
 
 ABOUT = (
-    "tacro is decision support, not a prescriber: it shows each finding with its value, threshold and "
-    "source, and the checks due with the reason; the prescriber decides.\n"
+    f"{DISCLAIMER} tacro shows each finding with its value, threshold and source, and the checks due "
+    "with the reason.\n"
     "Quantities carry their unit as you would write them: 70 kg, 154 lb, 7 mg/day, 0.1 mg/kg/day, "
     "20.2 ng/mL, 25 nmol/L, 92 umol/L, 1.04 mg/dL, 160/100 mmHg, 12 h. A bare number is refused. "
     "A value typed in another unit shows its conversion beside the field."
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TacroModalScreen[None]):
     """Keys of the screen underneath, the general keys, and a short note on what tacro does."""
 
     BINDINGS = [Binding("escape,f1,q,question_mark", "app.pop_screen", "Close")]
@@ -55,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
         out.append(f"\n{ABOUT}\n")
         db = getattr(self.app, "db_path", None)
         out.append(f"\nData: {db or 'in memory (nothing is kept)'}\n", style="dim")
-        out.append("Profile: " + self.app.clinic.profile.origin + "\n", style="dim")
+        out.append("Profile: " + self.clinic.profile.origin + "\n", style="dim")
         out.append("\nescape closes this help", style="dim")
         with VerticalScroll(id="help"):
             yield Static(out)

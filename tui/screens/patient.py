@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from dosing.core import units
@@ -14,6 +13,7 @@ from dosing.core.errors import TacroError
 from dosing.core.models import Event
 from dosing.core.profile import SEVERITY_RANK
 from tui.clinic import PatientView
+from tui.screens.base import TacroScreen
 from tui.widgets.plot import Chart, Line, Point, Series, TimePlot
 from tui.widgets.results import due_text, findings_text
 
@@ -22,7 +22,7 @@ HISTORY_COLUMNS = (("id", "#"), ("date", "Date"), ("event", "Event"), ("findings
                    ("bp", "BP"), ("note", "Note"))
 
 
-class PatientScreen(Screen):
+class PatientScreen(TacroScreen[None]):
     """Summary, history and plots of one patient; v logs a visit, e amends the highlighted one."""
 
     BINDINGS = [
@@ -69,7 +69,7 @@ class PatientScreen(Screen):
 
     def load(self) -> None:
         """Read the patient from the store and show the core's assessment of it."""
-        clinic = self.app.clinic
+        clinic = self.clinic
         try:
             self.view = view = clinic.view(self.patient_id)
         except TacroError as e:
@@ -102,9 +102,10 @@ class PatientScreen(Screen):
         out.append(f"  {dose.daily_dose or dose.rate}", style="bold")
         out.append(f" since {dose.since.isoformat()} ({dose.product})\n")
         if dose.rate is not None and dose.daily_dose is not None and dose.weight is not None:
-            out.append(f"  {dose.rate} on {dose.weight} (weighed {dose.weight_date.isoformat()})\n")
+            weighed = dose.weight_date.isoformat() if dose.weight_date else "date unknown"
+            out.append(f"  {dose.rate} on {dose.weight} (weighed {weighed})\n")
         try:
-            reg = self.app.clinic.regimen_in_force(dose)
+            reg = self.clinic.regimen_in_force(dose)
         except TacroError as e:
             out.append(f"  capsules: {e.message}\n", style="dim")
             return out
@@ -134,7 +135,8 @@ class PatientScreen(Screen):
             assumed = " (baseline assumed: no creatinine before the start)" if rise["assumed"] else ""
             out.append(f"  creatinine {rise['creatinine']} vs baseline {rise['baseline']} of "
                        f"{rise['baseline_date'].isoformat()}: {rise['rise']}{assumed}\n", style="dim")
-        earlier = sum(len(s["findings"]) for s in view.assessment.per_event if s is not step)
+        per_event = view.assessment.per_event if view.assessment is not None else []
+        earlier = sum(len(s["findings"]) for s in per_event if s is not step)
         if earlier:
             out.append(f"  {earlier} earlier finding(s): see History (h)\n", style="dim")
         return out
@@ -168,7 +170,7 @@ class PatientScreen(Screen):
                  q(e.weight) if e.weight is not None else "", q(dose) if dose is not None else "",
                  q(e.trough) if e.trough is not None else "", q(e.creatinine) if e.creatinine is not None else "",
                  bp, (e.note[:20] + "…") if len(e.note) > 20 else e.note]
-        return [c if isinstance(c, Text) else Text(c) for c in cells]
+        return [c if isinstance(c, Text) else Text(str(c)) for c in cells]
 
     @on(DataTable.RowHighlighted, "#history-table")
     def _detail(self, event: DataTable.RowHighlighted) -> None:
@@ -178,7 +180,7 @@ class PatientScreen(Screen):
         step = self.view.step(line)
         out = Text(f"Event #{line}", style="bold")
         try:
-            versions = self.app.clinic.versions(line)
+            versions = self.clinic.versions(line)
         except TacroError as e:
             versions = []
             out.append(f"  (history unavailable: {e.message})", style="dim")
@@ -201,7 +203,7 @@ class PatientScreen(Screen):
         return out
 
     def _fill_plots(self, view: PatientView) -> None:
-        p = self.app.clinic.profile
+        p = self.clinic.profile
         sev = self._severity_by_line(view, ("TROUGH_",))
         trough = Chart("Trough against its band", "ng/mL", [Series("trough", "●", [
             Point(d, v, sev.get(line)) for d, v, line in view.series("trough", "trough")])], [

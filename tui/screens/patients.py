@@ -8,19 +8,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from tui.screens.base import TacroScreen
 from tui.widgets.results import STREAM_SHORT
 
 if TYPE_CHECKING:  # imported by the worker that opens the store, after the first screen is drawn
+    from dosing.core.models import Patient
     from tui.clinic import Clinic, PatientRow
 
 COLUMNS = (("patient", "Patient"), ("label", "Label"), ("dose", "Dose in force"), ("next", "Next check"),
            ("due", "Due by"), ("mark", ""))
 
 
-class PatientListScreen(Screen):
+class PatientListScreen(TacroScreen[None]):
     """Find a patient (type to search), open one, or add one."""
 
     BINDINGS = [
@@ -36,7 +37,7 @@ class PatientListScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, PatientRow | None] = {}
-        self.patients = []
+        self.patients: list[Patient] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -50,8 +51,8 @@ class PatientListScreen(Screen):
         for key, title in COLUMNS:
             table.add_column(title, key=key)
         table.focus()
-        if self.app.clinic is None:
-            self.query_one("#list-status", Static).update(Text(f"Opening the store {self.app.db_path or ''}…"))
+        if self.tacro_app.clinic is None:
+            self.query_one("#list-status", Static).update(Text(f"Opening the store {self.tacro_app.db_path or ''}…"))
             self.call_after_refresh(self.open_store)  # after the first frame: the imports hold the GIL
 
     @work(thread=True, exclusive=True, group="open")
@@ -60,14 +61,16 @@ class PatientListScreen(Screen):
         from dosing.core.errors import TacroError
 
         try:
-            clinic = self.app.opener()
+            opener = self.tacro_app.opener
+            assert opener is not None  # the first screen opens the store only when the app was given an opener
+            clinic = opener()
         except TacroError as e:
             self.app.call_from_thread(self._open_failed, e.message)
             return
         self.app.call_from_thread(self._opened, clinic)
 
     def _opened(self, clinic: Clinic) -> None:
-        self.app.clinic = clinic
+        self.tacro_app.clinic = clinic
         self.reload()
 
     def _open_failed(self, message: str) -> None:
@@ -75,18 +78,18 @@ class PatientListScreen(Screen):
             Text(f"Cannot open the store: {message} Press q to quit.", style="bold red"))
 
     def on_screen_resume(self) -> None:
-        if self.app.clinic is not None:
+        if self.tacro_app.clinic is not None:
             self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Nothing but quitting and help until the store is open."""
-        if self.app.clinic is None and action in {"add", "search", "calculator", "profile", "replay"}:
+        if self.tacro_app.clinic is None and action in {"add", "search", "calculator", "profile", "replay"}:
             return False
         return True
 
     def reload(self) -> None:
         """Read the patients now; assess them one by one in a worker so the list is usable at once."""
-        self.patients = self.app.clinic.patients()
+        self.patients = self.clinic.patients()
         self.rows = {p.patient_id: None for p in self.patients}
         self._fill()
         self.assess_all()
@@ -96,16 +99,16 @@ class PatientListScreen(Screen):
         status = self.query_one("#list-status", Static)
         total = len(self.patients)
         status.update(Text(f"assessing {total} patients…" if total else
-                           "No patients yet: press a to add one. Data: " + str(self.app.db_path or "in memory")))
+                           "No patients yet: press a to add one. Data: " + str(self.tacro_app.db_path or "in memory")))
         for p in self.patients:
-            self.rows[p.patient_id] = self.app.clinic.row(p)
+            self.rows[p.patient_id] = self.clinic.row(p)
             self._update(p.patient_id)
             await asyncio.sleep(0)
         self._fill()  # once more with every row known: DataTable sizes columns reliably when rows are added
         if total:
             overdue = sum(1 for r in self.rows.values() if r and r.overdue)
             status.update(Text(f"{total} patients; {overdue} with a check overdue (as of "
-                               f"{self.app.clinic.today.isoformat()}). Enter opens, a adds."))
+                               f"{self.clinic.today.isoformat()}). Enter opens, a adds."))
 
     def _matches(self, patient, query: str) -> bool:
         q = query.strip().lower()
@@ -158,7 +161,7 @@ class PatientListScreen(Screen):
 
     @on(DataTable.RowSelected, "#patients")
     def _open(self, event: DataTable.RowSelected) -> None:
-        if self.app.clinic is None:
+        if self.tacro_app.clinic is None:
             return
         from tui.screens.patient import PatientScreen
 

@@ -5,17 +5,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from tui.screens.base import TacroScreen
 
-class ProfileScreen(Screen):
+
+class ProfileScreen(TacroScreen[None]):
     """Values, rules and products of the profile in force; the source shows below the table."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def compose(self) -> ComposeResult:
-        p = self.app.clinic.profile
+        p = self.clinic.profile
         yield Header()
         yield Static(Text.assemble(("Profile: ", "bold"), p.title, ("\n  loaded from: " + p.origin, "dim")),
                      id="profile-title")
@@ -30,7 +31,7 @@ class ProfileScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        p = self.app.clinic.profile
+        p = self.clinic.profile
         values = self.query_one("#profile-values", DataTable)
         values.add_columns("Value", "Setting", "Kind")
         for name, v in p.values.items():
@@ -60,8 +61,8 @@ class ProfileScreen(Screen):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        p = self.app.clinic.profile
-        what, name = key.split(":", 1)
+        p = self.clinic.profile
+        what, name = str(key).split(":", 1)
         if what == "value":
             v = p.values[name]
             text = Text.assemble((f"{name} = {v.text}", "bold"), f"  ({v.kind})\n", v.source)

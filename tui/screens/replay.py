@@ -9,23 +9,27 @@ calculator's regimen, labelled illustrative. Nothing is written to the store.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dosing.core.errors import TacroError
+from tui.screens.base import TacroScreen
 from tui.widgets.results import findings_text
 from tui.widgets.timeline import CaseTimeline
 
 VERDICT_STYLE = {True: ("AGREES", "bold green"), False: ("DIFFERS", "bold red"), None: ("not scored", "dim")}
 
+if TYPE_CHECKING:
+    pass
 
-class ReplayScreen(Screen):
+class ReplayScreen(TacroScreen):
     """1, 2, 3 choose the case; n / p (or → / ←) step; q quiz; t timeline; w weight."""
 
     AUTO_FOCUS = "#replay-body"  # keys step and choose; the weight field is reached with w

@@ -6,18 +6,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Select, Static
 
 from dosing.core.errors import TacroError
 from dosing.core.models import Event
 from tui import forms
+from tui.screens.base import TacroScreen
 from tui.widgets.field import Form, FormField
 
 REASON = forms.FieldSpec("reason", "Reason for change", "why the recorded visit is corrected", required=True)
 
 
-class VisitScreen(Screen[int | None]):
+class VisitScreen(TacroScreen[int | None]):
     """The visit form; dismisses with the saved event's id, or None when cancelled."""
 
     BINDINGS = [
@@ -29,11 +29,11 @@ class VisitScreen(Screen[int | None]):
         super().__init__()
         self.patient_id = patient_id
         self.amend = amend
-        self.AUTO_FOCUS = "#weight" if amend is None else "#date"
+        self.AUTO_FOCUS = "#weight" if amend is None else "#date"  # type: ignore[misc]  # per instance, on purpose
         self._prefill: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        clinic = self.app.clinic
+        clinic = self.clinic
         if self.amend is not None:
             versions = clinic.versions(self.amend.line) if self.amend.line is not None else []
             current = next((v for v in versions if v.get("id") == self.amend.line), {})
@@ -83,7 +83,7 @@ class VisitScreen(Screen[int | None]):
         return self._prefill.get(name, default)
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
-        clinic = self.app.clinic
+        clinic = self.clinic
         return forms.check(name, text, self.patient_id, clinic.profile, clinic.today)
 
     def texts(self) -> dict[str, str]:
@@ -96,7 +96,7 @@ class VisitScreen(Screen[int | None]):
         status.set_class(error, "-error")
 
     def action_save(self) -> None:
-        clinic = self.app.clinic
+        clinic = self.clinic
         kind = self.query_one("#event", Select).value
         product = self.query_one("#product", Select).value
         result = forms.read_visit(self.texts(), self.patient_id, str(kind),
@@ -118,6 +118,7 @@ class VisitScreen(Screen[int | None]):
                                   + ["everything typed is kept."]))
             self._focus(next(iter(result.errors)))
             return
+        assert result.event is not None  # a result without errors carries its event
         try:
             question = clinic.dose_jump(result.event, self.amend.line if self.amend else None)
         except TacroError as e:
@@ -140,8 +141,9 @@ class VisitScreen(Screen[int | None]):
         self._save(result, reason)
 
     def _save(self, result: forms.FormResult, reason: str) -> None:
+        assert result.event is not None  # only a result without errors is saved
         try:
-            event_id = self.app.clinic.save(result.event, result.entered,
+            event_id = self.clinic.save(result.event, result.entered,
                                             self.amend.line if self.amend else None, reason)
         except TacroError as e:
             self._status(f"Not saved: {e.message} Everything typed is kept; try again.")
@@ -157,6 +159,10 @@ class VisitScreen(Screen[int | None]):
         self.action_save()
 
     @on(Button.Pressed, "#cancel")
+    def _discard_if(self, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(None)
+
     def action_cancel(self) -> None:
         typed = any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date")
         if not typed or self.amend is not None and not self._changed():
@@ -166,7 +172,7 @@ class VisitScreen(Screen[int | None]):
 
         self.app.push_screen(ConfirmScreen("Discard this form?", "What you typed has not been saved.",
                                            yes="Discard", no="Keep editing"),
-                             lambda yes: self.dismiss(None) if yes else None)
+                             self._discard_if)
 
     def _changed(self) -> bool:
         return any(f.text != self._value(f.spec.name, f.text) for f in self.query(FormField)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from dosing.core.wording import DISCLAIMER
 from tui.widgets.plot import SEVERITY_STYLE
 
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # the first screen is drawn before the core (pint, numpy) is 
     from dosing.core.schedule import DueCheck
 
 STREAM_SHORT = {"renal": "creatinine + BP", "level": "trough"}
-STANCE = "Decision support, not a prescription: the prescriber decides."
+STANCE = DISCLAIMER
 
 
 def findings_text(findings: list[Finding], empty: str = "no findings", inputs: bool = True) -> Text:
