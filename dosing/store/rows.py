@@ -24,7 +24,7 @@ QUANTITY_FIELDS: dict[str, str] = dict(CANONICAL)  # field -> unit kind
 TEXT_FIELDS = ("patient_id", "date", "event", "product", "note")
 ENTERABLE = frozenset(QUANTITY_FIELDS) | frozenset(TEXT_FIELDS)
 EVENT_COLUMNS = ("id", "first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-                  *QUANTITY_FIELDS, "note", "saved_at")
+                  *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host")
 SELECT = f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM event e"
 CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
 
@@ -32,6 +32,19 @@ CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def author() -> tuple[str, str | None]:
+    """Who is saving (the OS user) and from where (the SSH client's address, when over SSH)."""
+    import getpass
+    import os
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
+    return user, (ssh.split()[0] if ssh.split() else None)
 
 
 def patient_from_row(row: tuple) -> Patient:
@@ -134,8 +147,8 @@ def insert_event(c: sqlite3.Connection, row: dict[str, Any], *, source: str, fir
     c.execute("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
               "VALUES (?, 0, '', ?)", (row["patient_id"], now()))
     cols = ["first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-            *QUANTITY_FIELDS, "note", "saved_at"]
-    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-1]), now()]
+            *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host"]
+    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-3]), now(), *author()]
     event_id = c.execute(f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                          values).lastrowid
     c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
@@ -180,3 +193,39 @@ def event_from_row(r: tuple, entered: dict[str, tuple[str, float | None, str | N
         else:
             data[field] = units.Q_(value, _pint_unit(units.KINDS[kind].canonical))
     return Event.model_construct(**data)
+
+
+def columns_from_rows(rows: list[tuple]):
+    """(patient_id, date, event, product, id, *QUANTITY_FIELDS) rows to EventColumns, a column at a time."""
+    import numpy as np
+
+    from dosing.core.columns import EVENT_CODES, EventColumns
+
+    n = len(rows)
+    if not n:
+        return EventColumns(np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                            np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
+    cols = list(zip(*rows))
+    patient = np.array(cols[0], dtype=object)
+    ordinal = _ordinals(cols[1])
+    values = {f: np.array(cols[5 + i], dtype=float) for i, f in enumerate(QUANTITY_FIELDS)}  # None -> nan
+    _, codes = np.unique(patient.astype(str), return_inverse=True)
+    return EventColumns(
+        patient=patient, day=ordinal, event=np.array([EVENT_CODES[e] for e in cols[2]], dtype=np.int8),
+        product=np.array([p or "" for p in cols[3]], dtype=object), line=np.array(cols[4], dtype=np.int64),
+        values=values, patient_code=codes.astype(np.int64),
+    )
+
+
+def _ordinals(dates) -> Any:
+    """ISO date texts to day ordinals, parsing each distinct date once."""
+    import numpy as np
+
+    cache: dict[str, int] = {}
+    out = np.empty(len(dates), dtype=np.int64)
+    for i, d in enumerate(dates):
+        o = cache.get(d)
+        if o is None:
+            o = cache[d] = dt.date.fromisoformat(d).toordinal()
+        out[i] = o
+    return out
