@@ -92,6 +92,24 @@ class TacroApp(App[None]):
 
         return PatientListScreen()
 
+    async def action_quit(self) -> None:
+        """Quit, but ask first when a form holds typed values that are not saved."""
+        if any(getattr(s, "unsaved", lambda: False)() for s in self.screen_stack):
+            from tui.screens.confirm import ConfirmScreen
+
+            if isinstance(self.screen, ConfirmScreen):
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
+
+            self.push_screen(ConfirmScreen("Quit without saving?", "A form holds typed values that are not saved. "
+                                           "Quit and lose them?", yes="Quit, discard them", no="Back to the form"),
+                             answered)
+            return
+        self.exit()
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 

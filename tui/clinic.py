@@ -122,16 +122,9 @@ class Clinic:
 
     def open_findings(self, events: list[Event], a: Assessment | None) -> list:
         """The assessment's findings still open (the worklist's definition), most serious first."""
-        from dosing.core import rules
-        from dosing.core.profile import SEVERITY_RANK
-        from dosing.core.worklist import NOT_LISTED, open_keys
+        from dosing.core.worklist import open_findings
 
-        if a is None:
-            return []
-        keys = open_keys(rules.evaluate(from_events(events), self.profile, self.today))
-        found = [f for f in a.findings if (f.line, f.rule) in keys and f.rule not in NOT_LISTED]
-        return sorted(found, key=lambda f: (-SEVERITY_RANK[f.severity], rules.RULE_ORDER.get(f.rule, 99),
-                                            f.date or dt.date.min))
+        return open_findings(events, a, self.profile, self.today)
 
     def baseline_change(self, events: list[Event]):
         """(before, after, event) if the most recently saved event changed the baseline creatinine."""
@@ -167,6 +160,23 @@ class Clinic:
         k = next(i for i, s in enumerate(a.per_event) if s["line"] == line)
         before = a.per_event[k - 1]["dose"] if k > 0 else None
         return dose_jump(before, a.per_event[k]["dose"], self.profile)
+
+    def before_baseline(self, event: Event, replacing: int | None = None) -> str | None:
+        """A question when `event` is dated before the patient's baseline (or first) visit, else None."""
+        from dosing.core.worklist import baseline
+
+        others = [e for e in self.store.events(event.patient_id) if replacing is None or e.line != replacing]
+        if not others:
+            return None
+        base = baseline(others, self.profile)
+        first = min(e.date for e in others)
+        limit, what = (base.date, f"the baseline creatinine ({base.date.isoformat()})") if base is not None \
+            else (first, f"the first visit on record ({first.isoformat()})")
+        if event.date >= limit:
+            return None
+        return (f"This {event.event.replace('_', ' ')} is dated {event.date.isoformat()}, before {what}. "
+                "An earlier visit can change the baseline every creatinine rise is measured against. "
+                "Is the date right?")
 
     def save(self, event: Event, entered: dict[str, str], amend: int | None = None, reason: str = "") -> int:
         """Save a new event, or amend a stored one (the store keeps the original); returns the event id."""

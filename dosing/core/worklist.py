@@ -196,3 +196,15 @@ def baseline(events, profile: Profile) -> Baseline | None:
         return None
     return Baseline(float(h.v["creatinine"][b]), day_to_date(h.day[b]),
                     bool(h.baseline_assumed[last] or h.baseline_no_start[last]), int(h.line[b]))
+
+
+def open_findings(events, assessment, profile: Profile, as_of: dt.date) -> list:
+    """The assessment's findings still open (the worklist's definition), most serious first."""
+    from dosing.core.columns import from_events
+
+    if assessment is None or not events:
+        return []
+    keys = open_keys(rules.evaluate(from_events(events), profile, as_of))
+    found = [f for f in assessment.findings if (f.line, f.rule) in keys and f.rule not in NOT_LISTED]
+    return sorted(found, key=lambda f: (-SEVERITY_RANK[f.severity], rules.RULE_ORDER.get(f.rule, 99),
+                                        f.date or dt.date.min))

@@ -283,7 +283,8 @@ class PatientScreen(Screen):
     def action_calculator(self) -> None:
         from tui.screens.calculator import CalculatorScreen
 
-        self.app.push_screen(CalculatorScreen.for_patient(self.view) if self.view else CalculatorScreen())
+        self.app.push_screen(CalculatorScreen.for_patient(self.view) if self.view else CalculatorScreen(),
+                             self._after_save)
 
 
 AUDITED = ("date", "event", "weight", "dose", "dose_rate", "product", "trough", "hours_post_dose", "creatinine",
