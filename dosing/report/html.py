@@ -162,15 +162,24 @@ def _visits(data: ReportData, a: Assessment | None) -> str:
     for ev in events:
         versions = data.versions.get(ev.line, [])
         cells = "".join(f"<td>{e(_typed(ev, versions, f))}</td>" for f, _ in FIELDS)
-        first = versions[0] if versions else {}
-        audit = f"{e(str(first.get('saved_at', ''))[:16].replace('T', ' '))} UTC by {e(first.get('entered_by') or 'not recorded')}"
-        if len(versions) > 1:
-            audit += f"; amended {len(versions) - 1}×: " + "; ".join(
-                f"v{v['version']} {e(str(v.get('saved_at', ''))[:16].replace('T', ' '))} by "
-                f"{e(v.get('entered_by') or 'not recorded')} ({e(v.get('reason') or '')}): "
-                + e(", ".join(f"{k} {t}" for k, t in (v.get('entered') or {}).items()))
-                for v in versions[:-1])
+        audit = "<br>".join(_version(v, len(versions) > 1) for v in versions)
         rows.append(f"<tr><td>{ev.line}</td><td>{ev.date.isoformat()}</td><td>{e(ev.event)}</td>{cells}"
                     f"<td>{e(ev.product or '')}</td><td>{e(ev.note)}</td><td class=dim>{audit}</td></tr>")
     rows.append("</table>")
     return "".join(rows)
+
+
+def _version(v: dict, numbered: bool) -> str:
+    """One stored version: when (UTC), by whom, why, and (when amended) its values as typed."""
+    e = escape
+    when = e(str(v.get("saved_at", ""))[:16].replace("T", " "))
+    who = e(v.get("entered_by") or "not recorded") + (f" via {e(v['entered_host'])}" if v.get("entered_host") else "")
+    text = f"{'v' + str(v['version']) + ' ' if numbered else ''}{when} UTC by {who}"
+    if v.get("reason"):
+        text += f"; reason: {e(v['reason'])}"
+    if numbered:
+        values = [f"{k} {t}" for k, t in (v.get("entered") or {}).items()]
+        values += [f"{k} {units.format_number(x['value'], 4)} {x['unit']}" for k, x in (v.get("stored") or {}).items()
+                   if k not in (v.get("entered") or {})]
+        text += ": " + e(", ".join(values))
+    return text
