@@ -378,3 +378,16 @@ def test_diastolic_82_is_not_drawn_on_the_90_line():
     lo, hi, height = 70.0, 190.0, 7
     assert dot_row(82, lo, hi, height) != dot_row(90, lo, hi, height)
     assert dot_row(150, lo, hi, height) != dot_row(140, lo, hi, height)
+
+
+async def test_one_key_writes_the_patient_report_beside_the_store(store):
+    clinic(store)
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+    out = store.path.parent / "reports" / "B-rise-2026-11-22.html"
+    assert out.exists() and (out.stat().st_mode & 0o777) == 0o600
+    assert (out.parent.stat().st_mode & 0o777) == 0o700
+    assert "CREATININE_RISE" in out.read_text(encoding="utf-8")

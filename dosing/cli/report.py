@@ -67,12 +67,26 @@ def run(args: argparse.Namespace) -> int:
         if any(real == os.path.realpath(f"{store.path}{side}") for side in ("", "-wal", "-shm", "-journal")):
             raise TacroError(f"--out: refusing to write over the store or its journal ({out}). Nothing was written.")
         data = read_report_data(store, args.patient_id, profile, as_of)
-    text = render_html(data, profile, as_of, dosing.__version__, dt.datetime.now())
-    if kind == ".pdf":
-        _write(out, lambda tmp: _print_pdf(text, tmp), args.force)
-    else:
-        _write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), args.force)
+    write(render_html(data, profile, as_of, dosing.__version__, dt.datetime.now()), out, args.force)
     return 0
+
+
+def write(text: str, out: Path, force: bool = False) -> None:
+    """The rendered report to `out`: HTML as it is, PDF printed by Chromium; 0600, never half-written."""
+    if out.suffix.lower() == ".pdf":
+        _write(out, lambda tmp: _print_pdf(text, tmp), force)
+    else:
+        _write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), force)
+
+
+def default_out(store_path: Path, patient_id: str, as_of: dt.date) -> Path:
+    """Where the TUI writes a report: a private 'reports' folder beside the store, one file per patient and day."""
+    import re
+
+    folder = Path(store_path).parent / "reports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", patient_id)[:60] or "patient"
+    return folder / f"{safe}-{as_of.isoformat()}.html"
 
 
 def _print_pdf(html_text: str, target: Path) -> None:

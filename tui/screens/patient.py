@@ -1,6 +1,8 @@
 """One patient: the regimen in force, the latest findings with their basis, checks due, history and plots."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -35,6 +37,7 @@ class PatientScreen(Screen):
         Binding("s", "tab('summary')", "Summary"),
         Binding("h", "tab('history')", "History"),
         Binding("g", "tab('plots')", "Plots"),
+        Binding("r", "report", "Report"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -279,6 +282,30 @@ class PatientScreen(Screen):
         self.load()
         self.action_tab("summary")
         self.notify("Saved. The findings for this visit are shown.", timeout=4)
+
+    def action_report(self) -> None:
+        """Write this patient's report (as `tacro report` does) beside the store, and say where."""
+        import dosing
+        from dosing.cli.report import default_out, write
+        from dosing.report.html import read_report_data, render_html
+
+        clinic = self.app.clinic
+        path = getattr(clinic.store, "path", None)
+        if path is None:
+            self.notify("This store has no folder to write a report to; use tacro report.", severity="warning")
+            return
+        try:
+            out = default_out(Path(path), self.patient_id, clinic.today)
+            data = read_report_data(clinic.store, self.patient_id, clinic.profile, clinic.today)
+            write(render_html(data, clinic.profile, clinic.today, dosing.__version__, clinic.clock_now()), out,
+                  force=True)
+        except TacroError as e:
+            self.notify(f"No report written: {e.message}", severity="error", timeout=8)
+            return
+        except OSError as e:
+            self.notify(f"No report written: {e.strerror}", severity="error", timeout=8)
+            return
+        self.notify(f"Report written (private file): {out}", timeout=8)
 
     def action_calculator(self) -> None:
         from tui.screens.calculator import CalculatorScreen
