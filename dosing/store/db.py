@@ -325,11 +325,9 @@ class Store:
 
         No Event model per row: the canonical values are read as they are stored. Line is the event id.
         """
-        from dosing.store.rows import columns_from_rows
+        from dosing.store.rows import COLUMNS_SELECT, columns_from_rows
 
-        sql = (f"SELECT e.patient_id, e.date, e.event, e.product, e.id, "
-               f"{', '.join('e.' + c for c in QUANTITY_FIELDS)} FROM event e WHERE {CURRENT} "
-               "ORDER BY e.patient_id, e.date, e.id")
+        sql = f"{COLUMNS_SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id"
         return columns_from_rows(self._read(lambda c: c.execute(sql).fetchall()))
 
     def data_version(self) -> int:

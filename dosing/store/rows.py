@@ -195,8 +195,16 @@ def event_from_row(r: tuple, entered: dict[str, tuple[str, float | None, str | N
     return Event.model_construct(**data)
 
 
+# julianday('0001-01-01') is 1721425.5 and that day's proleptic ordinal is 1.
+ORDINAL_SQL = "CAST(julianday(e.date) - 1721424.5 AS INTEGER)"
+COLUMNS_SELECT = (f"SELECT e.patient_id, {ORDINAL_SQL}, e.event, e.product, e.id, "
+                  f"{', '.join('e.' + c for c in QUANTITY_FIELDS)} FROM event e")
+
+
 def columns_from_rows(rows: list[tuple]):
-    """(patient_id, date, event, product, id, *QUANTITY_FIELDS) rows to EventColumns, a column at a time."""
+    """COLUMNS_SELECT rows, ordered by patient, to EventColumns, a column at a time.
+
+    Patient codes come from the order (a new code where the id changes), so no id is hashed."""
     import numpy as np
 
     from dosing.core.columns import EVENT_CODES, EventColumns
@@ -207,25 +215,12 @@ def columns_from_rows(rows: list[tuple]):
                             np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
     cols = list(zip(*rows))
     patient = np.array(cols[0], dtype=object)
-    ordinal = _ordinals(cols[1])
+    codes = np.zeros(n, dtype=np.int64)
+    codes[1:] = np.cumsum(patient[1:] != patient[:-1])
     values = {f: np.array(cols[5 + i], dtype=float) for i, f in enumerate(QUANTITY_FIELDS)}  # None -> nan
-    _, codes = np.unique(patient.astype(str), return_inverse=True)
     return EventColumns(
-        patient=patient, day=ordinal, event=np.array([EVENT_CODES[e] for e in cols[2]], dtype=np.int8),
+        patient=patient, day=np.array(cols[1], dtype=np.int64),
+        event=np.array([EVENT_CODES[e] for e in cols[2]], dtype=np.int8),
         product=np.array([p or "" for p in cols[3]], dtype=object), line=np.array(cols[4], dtype=np.int64),
-        values=values, patient_code=codes.astype(np.int64),
+        values=values, patient_code=codes,
     )
-
-
-def _ordinals(dates) -> Any:
-    """ISO date texts to day ordinals, parsing each distinct date once."""
-    import numpy as np
-
-    cache: dict[str, int] = {}
-    out = np.empty(len(dates), dtype=np.int64)
-    for i, d in enumerate(dates):
-        o = cache.get(d)
-        if o is None:
-            o = cache[d] = dt.date.fromisoformat(d).toordinal()
-        out[i] = o
-    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +33,15 @@ LABEL_WIDTH = 11
 """Labels are cut to this width (ids and marks never are) so the list fits 80 columns."""
 LIST_STREAM = {"renal": "renal", "level": "trough"}
 """renal: creatinine and blood pressure; trough: the drug level."""
+
+
+OVERDUE = Text("OVERDUE", style="bold red")
+NO_VISITS = Text("no visits recorded", style="dim")
+
+
+def _plain(text: str) -> str:
+    """Text the table shows as written (it reads plain strings as markup)."""
+    return escape(text) if "[" in text else text
 
 
 class WorklistTable(DataTable):
@@ -227,20 +237,23 @@ class PatientListScreen(Screen):
         self._status_line()
 
     def _cells(self, pid: str, label: str) -> list:
+        """The row's cells: plain text (escaped, so an id with '[' shows as typed) where unstyled, which the
+        table turns into Text only for the rows on screen; Text where a mark has a colour."""
         row = self.rows.get(pid)
         short = label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1] + "…"
+        pid_cell, label_cell = _plain(pid), _plain(short)
         if row is None:
-            return [Text(pid), Text(short), Text("no visits recorded", style="dim"), Text(""), Text(""), Text("")]
-        action = Text()
+            return [pid_cell, label_cell, NO_VISITS, "", "", ""]
+        action: Text | str = ""
         if row.severity is not None:
+            action = Text()
             action.append(f"{row.severity.upper():<5} ", style=SEVERITY_STYLE.get(row.severity, ""))
             action.append(row.rule or "")
             if row.open_count > 1:
                 action.append(f" +{row.open_count - 1}", style="dim")
-        mark = Text("OVERDUE", style="bold red") if row.overdue else Text("")
         nxt = LIST_STREAM.get(row.next_stream or "", "stopped" if row.stopped else "none")
-        return [Text(pid), Text(short), action, mark, Text(nxt),
-                Text(row.next_due_by.isoformat() if row.next_due_by else "")]
+        return [pid_cell, label_cell, action, OVERDUE if row.overdue else "", nxt,
+                row.next_due_by.isoformat() if row.next_due_by else ""]
 
     def highlighted(self) -> str | None:
         table = self.query_one("#patients", DataTable)
