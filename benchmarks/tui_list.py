@@ -9,7 +9,8 @@ Both are fresh interpreters, headless at 80x24, timed from spawn to a READY line
 
 Targets (issue 10): 2,000 patients <= 2 s after launch; 20,000 <= 10 s. The ratio to
 the bare launch in the same run is printed beside the seconds, so a slower machine
-shows as a slower bare launch too. Runs alternate (bare, list, bare, ...).
+shows as a slower bare launch too; CPU seconds of each child are printed as well, since
+on a shared machine the wall time grows with other processes' load and CPU time does not. Runs alternate (bare, list, bare, ...).
 
     .venv/bin/python benchmarks/tui_list.py                       # 2,000 and 20,000 patients, 3 runs each
     .venv/bin/python benchmarks/tui_list.py --patients 2000 --repeat 5
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import sqlite3
 import statistics
 import sys
@@ -28,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tui_startup import BARE, timed  # noqa: E402
+from benchmarks.tui_startup import BARE  # noqa: E402
+from benchmarks.tui_startup import timed as wall  # noqa: E402
 
 LIST = """
 import asyncio, sys, time
@@ -86,6 +89,15 @@ def make_store(path: Path, patients: int) -> int:
     return len(evs)
 
 
+def timed(code: str, *args: str) -> tuple[float, float]:
+    """(wall seconds to READY, CPU seconds of the whole child run): CPU time does not grow with the
+    machine's load from other processes, wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w = wall(code, *args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return w, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, nargs="*", default=[2000, 20000])
@@ -104,12 +116,14 @@ def main() -> int:
             for _ in range(args.repeat):
                 bare.append(timed(BARE))
                 filled.append(timed(LIST, str(db), str(n)))
-            b, f = statistics.median(bare), statistics.median(filled)
+            b, f = statistics.median(x[0] for x in bare), statistics.median(x[0] for x in filled)
+            bc, fc = statistics.median(x[1] for x in bare), statistics.median(x[1] for x in filled)
             target = targets.get(n)
             verdict = "" if target is None else f"  target <= {target:.0f} s: {'met' if f <= target else 'NOT met'}"
             ok &= target is None or f <= target
-            print(f"  {n:>6} patients ({events} events): list filled {f:6.2f} s  bare launch {b:5.2f} s  "
-                  f"ratio {f / b:5.2f}x{verdict}")
+            print(f"  {n:>6} patients ({events} events): list filled {f:6.2f} s wall ({fc:5.2f} s CPU); "
+                  f"bare launch {b:5.2f} s wall ({bc:5.2f} s CPU); ratio {f / b:5.2f}x wall, {fc / bc:5.2f}x CPU"
+                  f"{verdict}")
     return 0 if ok else 1
 
 

@@ -15,4 +15,4 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "tmux_drive.sh"
 def test_the_main_flow_in_a_real_terminal():
     out = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "PASS: 12 screen checks and the store check" in out.stdout
+    assert "PASS: 26 screen checks and the store check" in out.stdout
