@@ -47,8 +47,9 @@ wait_for() {
 show() { echo "--- screen after check $STEP:"; screen | sed -e 's/[[:space:]]*$//' | grep -v '^$'; }
 # tmux delivers keys faster than any hand: a key that moves the focus must land before the
 # next text, so each group of keys is followed by a short pause.
-keys() { for k in "$@"; do tmux send-keys -t "$SESSION" "$k"; sleep 0.15; done; }
-typed() { tmux send-keys -t "$SESSION" -l -- "$1"; sleep 0.15; }   # literal text
+PACE="${KEY_PAUSE:-0.15}"   # seconds between keys; raise it on a loaded machine
+keys() { for k in "$@"; do tmux send-keys -t "$SESSION" "$k"; sleep "$PACE"; done; }
+typed() { tmux send-keys -t "$SESSION" -l -- "$1"; sleep "$PACE"; }   # literal text
 field() { keys C-u; typed "$1"; }                                    # clear the focused field, then type
 
 command -v tmux >/dev/null || { echo "tmux is not installed" >&2; exit 2; }
@@ -86,9 +87,9 @@ wait_for "≈ 20.1 ng/mL"
 wait_for "≈ 91.9 µmol/L"
 show
 keys C-s
-wait_for "Findings for the visit just saved (2026-11-16)"
-wait_for "creatinine and blood pressure check: 2026-11-27 to 2026-12-03"
-wait_for "CREATININE_RISE"
+wait_for "Open findings (3)"                 # the page leads with what is open, alerts first
+wait_for "ALERT CREATININE_RISE"
+wait_for "TROUGH_UPPER_BAND"
 show
 
 keys Escape
@@ -99,17 +100,18 @@ show
 # another process imports a patient with a 50% creatinine rise: the open list follows
 cat > "$WORK/import.csv" <<'CSV'
 patient_id,date,event,weight,dose,trough,creatinine,sbp,dbp
-P-002,2026-11-01,visit,70 kg,,,60 umol/L,120 mmHg,80 mmHg
-P-002,2026-11-02,start,,5 mg/day,,,,
-P-002,2026-11-12,visit,,,8 ng/mL,90 umol/L,125 mmHg,82 mmHg
+P-002,2026-11-01,visit,70,,,60,120,80
+P-002,2026-11-02,start,,5,,,,
+P-002,2026-11-12,visit,,,8,90,125,82
 CSV
-"$ROOT/.venv/bin/python" -m dosing import "$WORK/import.csv" --db "$TACRO_DB" > "$WORK/import.out" 2>&1
+"$ROOT/.venv/bin/python" -m dosing import "$WORK/import.csv" --db "$TACRO_DB" > "$WORK/import.out" 2>&1 \
+    || { echo "FAIL: the import was refused:" >&2; cat "$WORK/import.out" >&2; exit 1; }
 wait_for "P-002"
 wait_for "2 of 2 need action"
 wait_for "updated"
 show
 
-keys slash; typed "P-002"; keys Enter Enter   # search, back to the list, open the patient
+typed "/"; typed "P-002"; keys Enter Enter    # search, back to the list, open the patient
 wait_for "Open findings (1)"
 keys d
 wait_for "Adjustment"
@@ -124,9 +126,10 @@ wait_for "since 2026-11-22"
 # another process imports a visit for the patient on screen: the open screen shows it
 cat > "$WORK/visit.csv" <<'CSV'
 patient_id,date,event,sbp,dbp
-P-002,2026-11-21,visit,185 mmHg,100 mmHg
+P-002,2026-11-21,visit,185,100
 CSV
-"$ROOT/.venv/bin/python" -m dosing import "$WORK/visit.csv" --db "$TACRO_DB" > "$WORK/visit.out" 2>&1
+"$ROOT/.venv/bin/python" -m dosing import "$WORK/visit.csv" --db "$TACRO_DB" > "$WORK/visit.out" 2>&1 \
+    || { echo "FAIL: the import was refused:" >&2; cat "$WORK/visit.out" >&2; exit 1; }
 wait_for "BP_SEVERE"
 wait_for "updated"
 show

@@ -391,3 +391,22 @@ async def test_one_key_writes_the_patient_report_beside_the_store(store):
     assert out.exists() and (out.stat().st_mode & 0o777) == 0o600
     assert (out.parent.stat().st_mode & 0o777) == 0o700
     assert "CREATININE_RISE" in out.read_text(encoding="utf-8")
+
+
+async def test_a_patient_added_to_an_empty_list_appears_on_it(store):
+    """was (found by the tmux drive): back from adding the first patient, the list stayed empty."""
+    app = app_for(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await type_into(pilot, "patient_id", "P-1")
+        await type_into(pilot, "date", "2026-11-01")
+        await type_into(pilot, "weight", "70 kg")
+        await type_into(pilot, "creatinine", "70 umol/L")
+        await type_into(pilot, "bp", "120/80 mmHg")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [r[0] for r in rows(app)] == ["P-1"]

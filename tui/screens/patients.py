@@ -140,10 +140,10 @@ class PatientListScreen(Screen):
     def on_screen_resume(self) -> None:
         """Back from a patient: re-read only the patients saved meanwhile (one evaluation each)."""
         clinic = self.app.clinic
-        if clinic is None or not self.patients:
+        if clinic is None:
             return
         changed, clinic.changed = set(clinic.changed), set()
-        if any(pid not in self.rows for pid in changed):
+        if not self.patients or any(pid not in self.rows for pid in changed):
             self.reload()
             return
         for pid in changed:
