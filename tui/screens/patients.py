@@ -97,6 +97,8 @@ class PatientListScreen(Screen):
         self.patients = []
         self.sort = "urgency"
         self.updated: dt.datetime | None = None
+        self.loaded = False
+        """Whether the list was read once (a resume before that is the first load still running)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,7 +142,7 @@ class PatientListScreen(Screen):
     def on_screen_resume(self) -> None:
         """Back from a patient: re-read only the patients saved meanwhile (one evaluation each)."""
         clinic = self.app.clinic
-        if clinic is None:
+        if clinic is None or not self.loaded:
             return
         changed, clinic.changed = set(clinic.changed), set()
         if not self.patients or any(pid not in self.rows for pid in changed):
@@ -181,6 +183,7 @@ class PatientListScreen(Screen):
         self.app.call_from_thread(self._loaded, patients, rows)
 
     def _loaded(self, patients, rows: dict[str, Status]) -> None:
+        self.loaded = True
         self.patients = patients
         self.labels = {p.patient_id: p.label for p in patients}
         self.rows = {p.patient_id: rows.get(p.patient_id) for p in patients}
