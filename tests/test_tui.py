@@ -180,9 +180,9 @@ async def test_the_patient_list_shows_the_next_check_and_marks_overdue_ones(stor
         assert table.row_count == 2
         row1 = [str(c) for c in table.get_row("P-001")]
         row2 = [str(c) for c in table.get_row("P-002")]
-        assert row1[2] == "7 mg/day" and row1[4] == "2026-11-16" and row1[5] == "OVERDUE"
-        assert row2[4] == "2026-12-04" and row2[5] == ""
-        assert "2 patients; 1 with a check overdue" in text_of(app)
+        assert row1[5] == "2026-11-16" and row1[3] == "OVERDUE" and row1[4] == "renal"
+        assert row2[5] == "2026-12-04" and row2[3] == ""
+        assert "1 of 2 need action: 0 alert, 1 overdue" in text_of(app)
         await pilot.press("slash", *"clinic b")
         assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "P-002"
         await pilot.press("enter", "enter")  # leave the search, open the patient

@@ -1,4 +1,5 @@
-"""Snapshots of the main screens at 80x24 (and the plots at 100x30), with today fixed at 2026-11-22.
+"""Snapshots of the main screens at 80x24 (the list, the patient page and the plots also at 160x48),
+with today fixed at 2026-11-22 and the clock at 09:00 (the list's "updated" mark).
 
 Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update`
 and look at the report before committing the new SVGs.
@@ -38,7 +39,10 @@ def with_visit(store: Store) -> None:
 
 
 def app_for(store: Store):
-    return make_app(store, today=TODAY, db_path=SHOWN_DB)
+    return make_app(store, today=TODAY, db_path=SHOWN_DB, now=lambda: dt.datetime(2026, 11, 22, 9, 0), poll=None)
+
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
 
 def steps(*keys: str, fields: dict[str, str] | None = None, after: tuple[str, ...] = ()):
@@ -62,18 +66,22 @@ def steps(*keys: str, fields: dict[str, str] | None = None, after: tuple[str, ..
     return run
 
 
-def test_patient_list(snap_compare, store):
-    assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=steps())
-
-
-def test_patient_summary_after_a_visit(snap_compare, store):
+@SIZES
+def test_patient_list(snap_compare, store, size):
     with_visit(store)
-    assert snap_compare(app_for(store), terminal_size=(80, 24), run_before=steps("enter"))
+    assert snap_compare(app_for(store), terminal_size=size, run_before=steps())
 
 
-def test_patient_plots(snap_compare, store):
+@SIZES
+def test_patient_summary_after_a_visit(snap_compare, store, size):
     with_visit(store)
-    assert snap_compare(app_for(store), terminal_size=(100, 30), run_before=steps("enter", "g"))
+    assert snap_compare(app_for(store), terminal_size=size, run_before=steps("enter"))
+
+
+@SIZES
+def test_patient_plots(snap_compare, store, size):
+    with_visit(store)
+    assert snap_compare(app_for(store), terminal_size=size, run_before=steps("enter", "g"))
 
 
 def test_visit_form_with_a_refused_creatinine(snap_compare, store):

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from dosing.core.profile import Profile
     from tui.clinic import Clinic, StoreLike
 
+POLL_S = 1.5
+"""How often open screens look for changes another process made to the store (one cheap PRAGMA)."""
+
 CRASH_HEADLINE = ("tacro stopped on an internal error ({kind}). Details are withheld because they may "
                   "contain patient data; nothing unsaved was written. Set TACRO_DEBUG=1 to see them.")
 
@@ -43,17 +46,71 @@ class TacroApp(App[None]):
     ]
 
     def __init__(self, clinic: Clinic | None = None, db_path: Path | str | None = None,
-                 opener: Callable[[], Clinic] | None = None) -> None:
+                 opener: Callable[[], Clinic] | None = None, poll: float | None = POLL_S) -> None:
         super().__init__()
         self.clinic = clinic
         """The store, profile and today; None until `opener` has run (in the first screen's worker)."""
         self.db_path = db_path
         self.opener = opener
+        self.poll = poll
+        self._version: int | None = None
+        self._watching = False
+
+    def on_mount(self) -> None:
+        if self.clinic is not None:
+            self.start_watching()
+
+    # ------------------------------------------------------- live shared view
+    def start_watching(self) -> None:
+        """Look for other processes' writes every `poll` seconds; open screens re-read when there are some."""
+        if self._watching or self.poll is None or self.clinic is None:
+            return
+        self._watching = True
+        self._version = self._data_version()
+        self.set_interval(self.poll, self.check_store)
+
+    def _data_version(self) -> int | None:
+        from dosing.core.errors import TacroError
+
+        try:
+            return self.clinic.data_version()
+        except TacroError:
+            return None
+
+    def check_store(self) -> bool:
+        """Re-read the screens that show the store if another process wrote to it; True when it had."""
+        version = self._data_version()
+        if version is None or version == self._version:
+            return False
+        self._version = version
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "store_changed", None)
+            if refresh is not None:
+                refresh()
+        return True
 
     def get_default_screen(self) -> Screen:
         from tui.screens.patients import PatientListScreen
 
         return PatientListScreen()
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first when a form holds typed values that are not saved."""
+        if any(getattr(s, "unsaved", lambda: False)() for s in self.screen_stack):
+            from tui.screens.confirm import ConfirmScreen
+
+            if isinstance(self.screen, ConfirmScreen):
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
+
+            self.push_screen(ConfirmScreen("Quit without saving?", "A form holds typed values that are not saved. "
+                                           "Quit and lose them?", yes="Quit, discard them", no="Back to the form"),
+                             answered)
+            return
+        self.exit()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -78,6 +135,9 @@ class TacroApp(App[None]):
 
 def crash_report(error: BaseException | None) -> RenderableType:
     """Where the program failed (files, lines, functions), never values, locals or the message."""
+    inner = getattr(error, "error", None)  # a worker's failure: report the error it wraps
+    if isinstance(inner, BaseException):
+        error = inner
     if os.environ.get("TACRO_DEBUG") and error is not None:
         from rich.traceback import Traceback
 
@@ -99,12 +159,15 @@ def _short_path(path: str) -> str:
 
 
 def make_app(store: StoreLike, profile: Profile | None = None, today: dt.date | None = None,
-             db_path: Path | str | None = None) -> TacroApp:
-    """The app over an open store, a profile (default: the built-in one) and an optional fixed today."""
+             db_path: Path | str | None = None, now: Callable[[], dt.datetime] | None = None,
+             poll: float | None = POLL_S) -> TacroApp:
+    """The app over an open store, a profile (default: the built-in one), an optional fixed today and clock,
+    and how often (seconds) open screens look for changes by other processes (None: never)."""
     from dosing.core.profile import default_profile
     from tui.clinic import Clinic
 
-    return TacroApp(Clinic(store, profile or default_profile(), today), db_path or getattr(store, "path", None))
+    return TacroApp(Clinic(store, profile or default_profile(), today, now),
+                    db_path or getattr(store, "path", None), poll=poll)
 
 
 def make_lazy_app(db_path: Path | str | None = None, profile_path: str | None = None) -> TacroApp:

@@ -7,16 +7,18 @@ evaluated here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from dosing.core import clock, units
 from dosing.core.assess import Assessment, DoseInForce, assess
-from dosing.core.errors import InputError, TacroError
+from dosing.core.columns import EventColumns, from_events
+from dosing.core.errors import InputError
 from dosing.core.models import Event, Patient
 from dosing.core.profile import Profile
 from dosing.core.regimen import Regimen
-from dosing.core.schedule import DueCheck
+from dosing.core.worklist import Status, worklist
 
 # An id no stored event has, so a candidate sorts after every event of its day.
 CANDIDATE_LINE = 2**62
@@ -30,23 +32,12 @@ class StoreLike(Protocol):
     def get_patient(self, patient_id: str) -> Patient | None: ...
     def list_patients(self) -> list[Patient]: ...
     def save_event(self, event: Event, entered: dict[str, str] | None = None) -> int: ...
+    def event_columns(self) -> EventColumns: ...
+    def data_version(self) -> int: ...
     def amend_event(self, event_id: int, event: Event, reason: str, entered: dict[str, str] | None = None) -> int: ...
     def events(self, patient_id: str) -> list[Event]: ...
     def event_versions(self, event_id: int) -> list[dict]: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class PatientRow:
-    """One line of the patient list: who, the dose in force, and the next check due."""
-
-    patient: Patient
-    dose: DoseInForce | None
-    next_due: DueCheck | None
-    overdue: bool
-    last_date: dt.date | None
-    problem: str = ""
-    """Why the patient could not be assessed (shown instead of a due date)."""
 
 
 @dataclass
@@ -56,6 +47,10 @@ class PatientView:
     patient: Patient
     events: list[Event]
     assessment: Assessment | None
+    open: list = field(default_factory=list)
+    """The open findings (not yet answered by a later measurement), most serious first."""
+    baseline_change: tuple | None = None
+    """(old Baseline, new Baseline, the event that changed it) when the latest saved event moved the baseline."""
 
     def step(self, line: int | None) -> dict | None:
         """The assessment of one stored event (by event id), or of the latest when line is None."""
@@ -78,17 +73,22 @@ class PatientView:
 class Clinic:
     """The store, the active profile and today's date, behind the calls the screens make."""
 
-    def __init__(self, store: StoreLike, profile: Profile, today: dt.date | None = None):
+    def __init__(self, store: StoreLike, profile: Profile, today: dt.date | None = None,
+                 now: Callable[[], dt.datetime] | None = None):
         self.store = store
         self.profile = profile
         self._today = today
-        self._rows: dict[tuple, PatientRow] = {}
-        """Patient-list lines by (patient, event ids, today): stored events never change in place
-        (an amendment is a new id), so an unchanged key means an unchanged assessment."""
+        self._now = now
+        self.changed: set[str] = set()
+        """Patients saved through this Clinic since the list last read them (for an incremental refresh)."""
 
     @property
     def today(self) -> dt.date:
         return self._today or clock.today()
+
+    def clock_now(self) -> dt.datetime:
+        """The local time now (injectable, so a screen showing 'updated at' can be pinned in tests)."""
+        return self._now() if self._now is not None else dt.datetime.now()
 
     # ------------------------------------------------------------------ reading
     def patients(self) -> list[Patient]:
@@ -97,29 +97,48 @@ class Clinic:
     def assess(self, events: list[Event]) -> Assessment | None:
         return assess(events, self.profile, self.today) if events else None
 
-    def row(self, patient: Patient) -> PatientRow:
-        """The patient-list line: dose in force, the earliest next check, and whether one is overdue."""
-        try:
-            events = self.store.events(patient.patient_id)
-            key = (patient, tuple(e.line for e in events), self.today)
-            if key in self._rows:
-                return self._rows[key]
-            a = self.assess(events)
-        except TacroError as e:
-            return PatientRow(patient, None, None, False, None, e.message)
-        if a is None:
-            return PatientRow(patient, None, None, False, None, "no visits recorded")
-        nxt = min(a.due, key=lambda d: d.due_by, default=None)
-        row = PatientRow(patient, a.dose, nxt, any(d.overdue for d in a.due), max(e.date for e in events))
-        self._rows[key] = row
-        return row
+    def worklist(self) -> dict[str, Status]:
+        """Every patient's worklist line from one query and one evaluation of the rules over all patients."""
+        return {s.patient_id: s for s in worklist(self.store.event_columns(), self.profile, self.today)}
+
+    def status(self, patient_id: str) -> Status | None:
+        """One patient's worklist line (after a save), by the same code as the whole list."""
+        events = self.store.events(patient_id)
+        if not events:
+            return None
+        return worklist(from_events(events), self.profile, self.today)[0]
+
+    def data_version(self) -> int | None:
+        """A number that changes when another process writes to the store (None if the store cannot say)."""
+        fn = getattr(self.store, "data_version", None)
+        return fn() if fn is not None else None
 
     def view(self, patient_id: str) -> PatientView:
         patient = self.store.get_patient(patient_id)
         if patient is None:
             raise InputError("patient_id", patient_id, "a patient in the store")
         events = self.store.events(patient_id)
-        return PatientView(patient, events, self.assess(events))
+        a = self.assess(events)
+        return PatientView(patient, events, a, self.open_findings(events, a), self.baseline_change(events))
+
+    def open_findings(self, events: list[Event], a: Assessment | None) -> list:
+        """The assessment's findings still open (the worklist's definition), most serious first."""
+        from dosing.core.worklist import open_findings
+
+        return open_findings(events, a, self.profile, self.today)
+
+    def baseline_change(self, events: list[Event]):
+        """(before, after, event) if the most recently saved event changed the baseline creatinine."""
+        from dosing.core.worklist import baseline
+
+        if len(events) < 2:
+            return None
+        latest = max(events, key=lambda e: e.line or 0)
+        before = baseline([e for e in events if e is not latest], self.profile)
+        after = baseline(events, self.profile)
+        if before is None or after is None or (before.value, before.date) == (after.value, after.date):
+            return None
+        return before, after, latest
 
     def regimen_in_force(self, dose: DoseInForce | None) -> Regimen | None:
         """The capsules that make the recorded dose (via the core's regimen), when weight and rate are known."""
@@ -143,8 +162,26 @@ class Clinic:
         before = a.per_event[k - 1]["dose"] if k > 0 else None
         return dose_jump(before, a.per_event[k]["dose"], self.profile)
 
+    def before_baseline(self, event: Event, replacing: int | None = None) -> str | None:
+        """A question when `event` is dated before the patient's baseline (or first) visit, else None."""
+        from dosing.core.worklist import baseline
+
+        others = [e for e in self.store.events(event.patient_id) if replacing is None or e.line != replacing]
+        if not others:
+            return None
+        base = baseline(others, self.profile)
+        first = min(e.date for e in others)
+        limit, what = (base.date, f"the baseline creatinine ({base.date.isoformat()})") if base is not None \
+            else (first, f"the first visit on record ({first.isoformat()})")
+        if event.date >= limit:
+            return None
+        return (f"This {event.event.replace('_', ' ')} is dated {event.date.isoformat()}, before {what}. "
+                "An earlier visit can change the baseline every creatinine rise is measured against. "
+                "Is the date right?")
+
     def save(self, event: Event, entered: dict[str, str], amend: int | None = None, reason: str = "") -> int:
         """Save a new event, or amend a stored one (the store keeps the original); returns the event id."""
+        self.changed.add(event.patient_id)
         if amend is not None:
             return self.store.amend_event(amend, event, reason, entered)
         return self.store.save_event(event, entered)
@@ -158,6 +195,7 @@ class Clinic:
             self.store.add_patient(patient)
         else:
             self.store.update_patient(patient)
+        self.changed.add(patient.patient_id)
         return self.store.save_event(baseline, entered)
 
     def versions(self, event_id: int) -> list[dict]:

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("dosing.cli.transfer", "import a monitoring log CSV into the store (all or nothing)"),
     "export": ("dosing.cli.transfer", "export visits from the store to CSV"),
     "profile": ("dosing.cli.profile", "print the active rule profile, each value with its source"),
+    "report": ("dosing.cli.report", "a self-contained patient report for the chart (HTML, or PDF via Chromium)"),
 }
 
 DESCRIPTION = (

@@ -388,6 +388,20 @@ class Store:
         """Every patient's current events, by patient then date."""
         return self._read(lambda c: load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
 
+    def event_columns(self):
+        """Every patient's current events as columns (canonical units), in one query, for the batch rules.
+
+        No Event model per row: the canonical values are read as they are stored. Line is the event id.
+        """
+        from dosing.store.rows import COLUMNS_SELECT, columns_from_rows
+
+        sql = f"{COLUMNS_SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id"
+        return columns_from_rows(self._read(lambda c: c.execute(sql).fetchall()))
+
+    def data_version(self) -> int:
+        """SQLite's data_version: changes when another connection (another process) commits to the store."""
+        return int(self._read(lambda c: c.execute("PRAGMA data_version").fetchone()[0]))
+
     def event_versions(self, event_id: int) -> list[dict[str, Any]]:
         """Every version of the event that `event_id` belongs to, oldest first.
 
@@ -411,6 +425,7 @@ class Store:
                     "id": rec["id"], "version": n, "current": rec["id"] not in successor,
                     "amends": rec["amends"], "superseded_by": successor.get(rec["id"]), "reason": rec["reason"],
                     "source": rec["source"], "saved_at": rec["saved_at"],
+                    "entered_by": rec["entered_by"], "entered_host": rec["entered_host"],
                     "patient_id": rec["patient_id"], "date": rec["date"], "event": rec["event"],
                     "product": rec["product"], "note": rec["note"],
                     "stored": {f: {"value": rec[f], "unit": units.KINDS[k].display}

@@ -24,7 +24,7 @@ QUANTITY_FIELDS: dict[str, str] = dict(CANONICAL)  # field -> unit kind
 TEXT_FIELDS = ("patient_id", "date", "event", "product", "note")
 ENTERABLE = frozenset(QUANTITY_FIELDS) | frozenset(TEXT_FIELDS)
 EVENT_COLUMNS = ("id", "first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-                  *QUANTITY_FIELDS, "note", "saved_at")
+                  *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host")
 SELECT = f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM event e"
 CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
 
@@ -32,6 +32,19 @@ CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def author() -> tuple[str, str | None]:
+    """Who is saving (the OS user) and from where (the SSH client's address, when over SSH)."""
+    import getpass
+    import os
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
+    return user, (ssh.split()[0] if ssh.split() else None)
 
 
 def patient_from_row(row: tuple) -> Patient:
@@ -134,8 +147,8 @@ def insert_event(c: sqlite3.Connection, row: dict[str, Any], *, source: str, fir
     c.execute("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
               "VALUES (?, 0, '', ?)", (row["patient_id"], now()))
     cols = ["first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-            *QUANTITY_FIELDS, "note", "saved_at"]
-    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-1]), now()]
+            *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host"]
+    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-3]), now(), *author()]
     event_id = c.execute(f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                          values).lastrowid
     assert event_id is not None  # an INSERT always sets it
@@ -246,3 +259,34 @@ def current_rows(c: sqlite3.Connection, patient_id: str | None = None) -> list[t
     if patient_id is None:
         return c.execute(f"{EXPORT_SQL} ORDER BY e.patient_id, e.date, e.id").fetchall()
     return c.execute(f"{EXPORT_SQL} AND e.patient_id = ? ORDER BY e.date, e.id", (patient_id,)).fetchall()
+
+
+# julianday('0001-01-01') is 1721425.5 and that day's proleptic ordinal is 1.
+ORDINAL_SQL = "CAST(julianday(e.date) - 1721424.5 AS INTEGER)"
+COLUMNS_SELECT = (f"SELECT e.patient_id, {ORDINAL_SQL}, e.event, e.product, e.id, "
+                  f"{', '.join('e.' + c for c in QUANTITY_FIELDS)} FROM event e")
+
+
+def columns_from_rows(rows: list[tuple]):
+    """COLUMNS_SELECT rows, ordered by patient, to EventColumns, a column at a time.
+
+    Patient codes come from the order (a new code where the id changes), so no id is hashed."""
+    import numpy as np
+
+    from dosing.core.columns import EVENT_CODES, EventColumns
+
+    n = len(rows)
+    if not n:
+        return EventColumns(np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8),
+                            np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
+    cols = list(zip(*rows))
+    patient = np.array(cols[0], dtype=object)
+    codes = np.zeros(n, dtype=np.int64)
+    codes[1:] = np.cumsum(patient[1:] != patient[:-1])
+    values = {f: np.array(cols[5 + i], dtype=float) for i, f in enumerate(QUANTITY_FIELDS)}  # None -> nan
+    return EventColumns(
+        patient=patient, day=np.array(cols[1], dtype=np.int64),
+        event=np.array([EVENT_CODES[e] for e in cols[2]], dtype=np.int8),
+        product=np.array([p or "" for p in cols[3]], dtype=object), line=np.array(cols[4], dtype=np.int64),
+        values=values, patient_code=codes,
+    )

@@ -87,7 +87,14 @@ _V1 = [
     "BEGIN SELECT RAISE(ABORT, 'patients are never deleted'); END",
 ]
 
+# Who saved each version of an event (audit): the OS user, and the client's host when the terminal is
+# reached over SSH. NULL for rows saved before this step (their author was not recorded).
+_V2 = [
+    "ALTER TABLE event ADD COLUMN entered_by TEXT CHECK (entered_by IS NULL OR typeof(entered_by) = 'text')",
+    "ALTER TABLE event ADD COLUMN entered_host TEXT CHECK (entered_host IS NULL OR typeof(entered_host) = 'text')",
+]
+
 # MIGRATIONS[i] takes a store from user_version i to i + 1. Append only; never edit a released step.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -112,10 +112,14 @@ class AddPatientScreen(TacroScreen[str | None]):
     def _save_pressed(self) -> None:
         self.action_save()
 
+    def unsaved(self) -> bool:
+        """Whether leaving now would lose typed values (the date is prefilled, so it does not count)."""
+        return any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date")
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        """Leave; ask first when something was typed (the date is prefilled, so it does not count)."""
-        if not any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date"):
+        """Leave; ask first when something was typed."""
+        if not self.unsaved():
             self.dismiss(None)
             return
         from tui.screens.confirm import ConfirmScreen

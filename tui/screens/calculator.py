@@ -31,18 +31,28 @@ ADJUST_FIELDS = (FieldSpec("adj-dose", "Daily dose now", "7 mg/day", required=Tr
                  FieldSpec("adj-weight", "Weight", "optional: mg/kg/day and dose limits"))
 
 
-class CalculatorScreen(TacroScreen[None]):
-    """Two tabs, each recomputed as you type; errors beside the field the core names."""
+class CalculatorScreen(TacroScreen[int | None]):
+    """Two tabs, each recomputed as you type; errors beside the field the core names.
+
+    Opened from a patient, F2 hands the result over: a start (or dose-change) visit form prefilled with
+    the regimen's daily dose, the product and the weight, to review and save; the screen then closes
+    with the saved event's id."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
+        Binding("f2", "handoff", "Log as visit", priority=True),
         Binding("ctrl+r", "tab('regimen')", "Regimen", priority=True),
         Binding("ctrl+t", "tab('adjust')", "Adjustment", priority=True),
     ]
 
     def __init__(self, prefill: dict[str, str] | None = None, context: list[Finding] | None = None,
-                 prior_csa: bool = False, product: str | None = None, tab: str = "regimen") -> None:
+                 prior_csa: bool = False, product: str | None = None, tab: str = "regimen",
+                 patient_id: str | None = None, in_treatment: bool = False) -> None:
         super().__init__()
+        self.patient_id = patient_id
+        self.in_treatment = in_treatment
+        self.results: dict[str, object] = {}
+        """The latest regimen ('regimen') and adjustment ('adjust') computed, for the hand-off."""
         self.prefill = prefill or {}
         self.context = context or []
         self.prior_csa = prior_csa
@@ -60,12 +70,16 @@ class CalculatorScreen(TacroScreen[None]):
                 prefill["reg-weight"] = prefill["adj-weight"] = str(dose.weight)
             if dose.daily_dose is not None:
                 prefill["adj-dose"] = str(dose.daily_dose)
+        weighed = [e for e in sorted(view.events, key=lambda e: (e.date, e.line or 0)) if e.weight is not None]
+        if weighed and "reg-weight" not in prefill:  # before a start: the baseline visit's weight
+            prefill["reg-weight"] = prefill["adj-weight"] = units.format_quantity(weighed[-1].weight, 6)
         troughs = [e for e in sorted(view.events, key=lambda e: (e.date, e.line or 0)) if e.trough is not None]
         if troughs:
             prefill["adj-trough"] = units.format_quantity(troughs[-1].trough, 6)
         step = view.step(None)
         return cls(prefill, step["findings"] if step else [], view.patient.prior_cyclosporine_nephrotoxicity,
-                   dose.product if dose else None, tab="adjust" if "adj-trough" in prefill else "regimen")
+                   dose.product if dose else None, tab="adjust" if "adj-trough" in prefill else "regimen",
+                   patient_id=view.patient.patient_id, in_treatment=dose is not None)
 
     def compose(self) -> ComposeResult:
         products = [(p.key, p.key) for p in self.clinic.profile.products.values()]
@@ -103,6 +117,35 @@ class CalculatorScreen(TacroScreen[None]):
             if f.text:
                 f.check()
         self.recompute()
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        """Focus the first field of the tab shown, so typing goes into the form at once."""
+        tab = self.query_one(TabbedContent).active
+        self.query_one(f"#{'reg-weight' if tab == 'regimen' else 'adj-dose'}", Input).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_handoff(self) -> None:
+        """Open a start / dose-change visit prefilled with the result shown (the user reviews and saves)."""
+        from tui.screens.visit import VisitScreen
+
+        tab = self.query_one(TabbedContent).active
+        result = self.results.get(tab)
+        if self.patient_id is None:
+            self.notify("Open the calculator from a patient (d) to log its result as a visit.", severity="warning")
+            return
+        if result is None:
+            self.notify("No result to hand over yet: complete the form first.", severity="warning")
+            return
+        weight = self.query_one(f"#field-{'reg' if tab == 'regimen' else 'adj'}-weight", FormField)
+        prefill = {"dose": str(result.daily_dose), "weight": weight.text.strip() if not weight.error else ""}
+        kind = "dose_change" if self.in_treatment or tab == "adjust" else "start"
+        origin = "the calculator's regimen" if tab == "regimen" else "the adjustment"
+        self.app.push_screen(VisitScreen(self.patient_id, prefill=prefill, kind=kind, product=result.product,
+                                         origin=origin),
+                             lambda event_id: self.dismiss(event_id) if event_id is not None else None)
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
         if not text.strip():
@@ -121,6 +164,7 @@ class CalculatorScreen(TacroScreen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        self._focus_first()
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -141,6 +185,7 @@ class CalculatorScreen(TacroScreen[None]):
         from dosing.core.regimen import regimen, suggest_start
 
         result = self.query_one("#regimen-result", Static)
+        self.results.pop("regimen", None)
         weight, rate = self._q("reg-weight"), self._q("reg-rate")
         if weight is None or (rate is None and self.query_one("#field-reg-rate", FormField).text.strip()):
             result.update(Text("Type a weight (and a dose per kg, or leave it blank for the paper's starting dose)."))
@@ -156,12 +201,14 @@ class CalculatorScreen(TacroScreen[None]):
         except TacroError as e:
             result.update(Text(f"No result: {e.message}"))
             return
+        self.results["regimen"] = reg
         result.update(regimen_text(reg))
 
     def _adjust(self) -> None:
         from dosing.core.adjust import adjust
 
         result = self.query_one("#adjust-result", Static)
+        self.results.pop("adjust", None)
         dose, trough, target = self._q("adj-dose"), self._q("adj-trough"), self._q("adj-target")
         if dose is None or trough is None or target is None:
             result.update(Text("Type the current daily dose, the measured 12-hour trough and the target trough."))
@@ -179,4 +226,5 @@ class CalculatorScreen(TacroScreen[None]):
         except TacroError as e:
             result.update(Text(f"No result: {e.message}"))
             return
+        self.results["adjust"] = adj
         result.update(adjustment_text(adj))

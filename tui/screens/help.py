@@ -12,16 +12,17 @@ from tui.screens.base import TacroModalScreen
 
 KEYS = {
     "PatientListScreen": [("enter", "open the highlighted patient"), ("/", "search by id or label"),
-                          ("a", "add a patient with the baseline"), ("c", "dose calculator"),
+                          ("o", "sort by urgency or by id"), ("a", "add a patient with the baseline"), ("c", "dose calculator"),
                           ("p", "the rule profile"), ("r", "replay the published cases"), ("q", "quit")],
     "PatientScreen": [("v", "log a visit (or a start, dose change, stop)"),
                       ("e", "amend the highlighted visit (the original is kept)"),
                       ("d", "dose calculator with this patient's values"), ("s / h / g", "summary, history, plots"),
-                      ("escape", "back to the list")],
+                      ("r", "write the patient's report beside the store"), ("escape", "back to the list")],
     "VisitScreen": [("tab / shift+tab", "next / previous field"), ("ctrl+s", "save"), ("escape", "cancel")],
     "AddPatientScreen": [("tab / shift+tab", "next / previous field"), ("ctrl+s", "save"), ("escape", "cancel")],
     "CalculatorScreen": [("ctrl+r", "regimen from weight x mg/kg/day"),
-                         ("ctrl+t", "proportional adjustment with its caveats"), ("escape", "back")],
+                         ("ctrl+t", "proportional adjustment with its caveats"),
+                         ("f2", "log the result as a start / dose-change visit (from a patient)"), ("escape", "back")],
     "ProfileScreen": [("← →", "values, rules, products (on the tabs)"), ("↑ ↓", "the source of each row"),
                       ("escape", "back")],
     "ReplayScreen": [("1 2 3", "choose the case"), ("n / →", "next event"), ("p / ←", "previous event"),
@@ -29,7 +30,7 @@ KEYS = {
                      ("w", "illustrative weight for mg amounts"), ("escape", "back")],
 }
 
-GENERAL = [("f1", "this help"), ("ctrl+q", "quit from anywhere")]
+GENERAL = [("f1", "this help"), ("ctrl+q", "quit from anywhere (asks if a form holds unsaved values)")]
 
 ABOUT = (
     f"{DISCLAIMER} tacro shows each finding with its value, threshold and source, and the checks due "

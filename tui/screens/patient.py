@@ -1,6 +1,8 @@
 """One patient: the regimen in force, the latest findings with their basis, checks due, history and plots."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,8 +16,11 @@ from dosing.core.models import Event
 from dosing.core.profile import SEVERITY_RANK
 from tui.clinic import PatientView
 from tui.screens.base import TacroScreen
-from tui.widgets.plot import Chart, Line, Point, Series, TimePlot
+from tui.widgets.plot import TimePlot
 from tui.widgets.results import due_text, findings_text
+
+PLOTS = ("trough", "creatinine", "bp", "dose")
+"""The plots, in the order of `dosing.report.charts.patient_charts`, on one date axis."""
 
 HISTORY_COLUMNS = (("id", "#"), ("date", "Date"), ("event", "Event"), ("findings", "Findings"),
                    ("weight", "Weight"), ("dose", "Dose"), ("trough", "Trough"), ("creatinine", "Creatinine"),
@@ -32,6 +37,7 @@ class PatientScreen(TacroScreen[None]):
         Binding("s", "tab('summary')", "Summary"),
         Binding("h", "tab('history')", "History"),
         Binding("g", "tab('plots')", "Plots"),
+        Binding("r", "report", "Report"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -40,6 +46,7 @@ class PatientScreen(TacroScreen[None]):
         self.patient_id = patient_id
         self.saved = saved
         self.view: PatientView | None = None
+        self.updated = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -47,7 +54,10 @@ class PatientScreen(TacroScreen[None]):
         with TabbedContent(initial="summary"):
             with TabPane("Summary", id="summary"):
                 # the checks due are short and always shown in full; the findings follow and may scroll
+                # open alerts first, then the regimen, then the checks due; the latest event's findings last
                 with VerticalScroll():
+                    yield Static("", id="baseline-change")
+                    yield Static("", id="open")
                     yield Static("", id="regimen")
                     yield Static("", id="due")
                     yield Static("", id="latest")
@@ -56,9 +66,8 @@ class PatientScreen(TacroScreen[None]):
                 yield Static("", id="history-detail")
             with TabPane("Plots", id="plots"):
                 with VerticalScroll():
-                    yield TimePlot(id="plot-trough")
-                    yield TimePlot(id="plot-creatinine")
-                    yield TimePlot(id="plot-bp", plot_height=9)
+                    for name in PLOTS:
+                        yield TimePlot(id=f"plot-{name}", plot_height=5, grow=3)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,7 +91,11 @@ class PatientScreen(TacroScreen[None]):
         if p.prior_cyclosporine_nephrotoxicity:
             title.append("  · prior cyclosporine nephrotoxicity", style="yellow")
         title.append(f"  · {len(view.events)} events · as of {clinic.today.isoformat()}", style="dim")
+        if self.updated is not None:
+            title.append(f"  · updated {self.updated:%H:%M:%S}", style="green")
         self.query_one("#patient-title", Static).update(title)
+        self.query_one("#baseline-change", Static).update(self._baseline_text(view))
+        self.query_one("#open", Static).update(self._open_text(view))
         self.query_one("#regimen", Static).update(self._regimen_text(view))
         self.query_one("#latest", Static).update(self._latest_text(view))
         a = view.assessment
@@ -92,7 +105,40 @@ class PatientScreen(TacroScreen[None]):
         self._fill_history(view)
         self._fill_plots(view)
 
+    def store_changed(self) -> None:
+        """Another process wrote to the store: show this patient as it is now, marked as updated."""
+        self.updated = self.clinic.clock_now()
+        self.load()
+
     # ---------------------------------------------------------------- summary
+    @staticmethod
+    def _baseline_text(view: PatientView) -> Text:
+        if view.baseline_change is None:
+            return Text("")
+        old, new, event = view.baseline_change
+        out = Text("Baseline creatinine changed", style="bold yellow")
+        out.append(f" by the {event.event.replace('_', ' ')} of {event.date.isoformat()} (#{event.line}): "
+                   f"was {units.format_number(old.value, 3)} µmol/L of {old.date.isoformat()}, now "
+                   f"{units.format_number(new.value, 3)} µmol/L of {new.date.isoformat()}"
+                   f"{' (assumed)' if new.assumed else ''}. Every creatinine rise is now measured against "
+                   "the new baseline; amend that visit if this was not meant.\n")
+        return out
+
+    def _open_text(self, view: PatientView) -> Text:
+        from dosing.core.worklist import next_steps
+
+        out = Text(f"Open findings ({len(view.open)})\n" if view.open else "Open findings\n",
+                   style="bold underline")
+        out.append_text(findings_text(view.open, "none open: no finding awaits a later measurement",
+                                      inputs=False))
+        steps = next_steps(view.open, view.assessment.due if view.assessment else [])
+        if steps:
+            out.append("What the rules do next\n", style="bold")
+            for text, source in steps:
+                out.append(f"  {text}\n")
+                out.append(f"    source: {source}\n", style="dim italic")
+        return out
+
     def _regimen_text(self, view: PatientView) -> Text:
         out = Text("Regimen in force\n", style="bold underline")
         dose = view.assessment.dose if view.assessment else None
@@ -121,7 +167,10 @@ class PatientScreen(TacroScreen[None]):
     def _latest_text(self, view: PatientView) -> Text:
         step = view.step(self.saved) if self.saved is not None else None
         if step is not None:
-            head = f"Findings for the visit just saved ({step['date'].isoformat()})\n"
+            latest = view.step(None)
+            dated = " — back-dated: the open findings above are the current state" \
+                if latest is not None and latest["date"] > step["date"] else ""
+            head = f"Findings for the visit just saved ({step['date'].isoformat()}){dated}\n"
         else:
             step = view.step(None)
             head = f"Findings at the latest event ({step['date'].isoformat()})\n" if step else "Findings\n"
@@ -185,58 +234,20 @@ class PatientScreen(TacroScreen[None]):
             versions = []
             out.append(f"  (history unavailable: {e.message})", style="dim")
         if len(versions) > 1:
-            out.append(f"  amended {len(versions) - 1} time(s); the original is kept", style="yellow")
-            reason = versions[-1].get("reason")
-            if reason:
-                out.append(f" (last reason: {reason})", style="dim")
+            out.append(f"  amended {len(versions) - 1} time(s); every version is kept:", style="yellow")
         out.append("\n")
+        for v in versions:
+            out.append_text(version_text(v, len(versions) > 1))
         out.append_text(findings_text(step["findings"] if step else [], "no findings at this event"))
         self.query_one("#history-detail", Static).update(out)
 
     # ---------------------------------------------------------------- plots
-    def _severity_by_line(self, view: PatientView, prefix: tuple[str, ...]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for s in view.assessment.per_event if view.assessment else []:
-            sevs = [f.severity for f in s["findings"] if f.rule.startswith(prefix)]
-            if sevs:
-                out[s["line"]] = max(sevs, key=lambda x: SEVERITY_RANK[x])
-        return out
-
     def _fill_plots(self, view: PatientView) -> None:
-        p = self.clinic.profile
-        sev = self._severity_by_line(view, ("TROUGH_",))
-        trough = Chart("Trough against its band", "ng/mL", [Series("trough", "●", [
-            Point(d, v, sev.get(line)) for d, v, line in view.series("trough", "trough")])], [
-            Line(p.canonical("trough_high"), "TROUGH_HIGH above", "red"),
-            Line(p.canonical("trough_upper_band"), "TROUGH_UPPER_BAND from", "yellow"),
-            Line(p.canonical("trough_low"), "TROUGH_LOW below", "cyan"),
-        ])
-        self.query_one("#plot-trough", TimePlot).set_chart(trough)
+        from dosing.report.charts import patient_charts
 
-        sev = self._severity_by_line(view, ("CREATININE_",))
-        lines = []
-        rises = [s["creatinine_rise"] for s in (view.assessment.per_event if view.assessment else [])
-                 if s.get("creatinine_rise")]
-        if rises:
-            base = rises[-1]["baseline"].value
-            lines = [Line(base * (1 + p.canonical("creatinine_rise")),
-                          f"+{p.values['creatinine_rise'].text} of baseline (CREATININE_RISE)", "red"),
-                     Line(base, f"baseline of {rises[-1]['baseline_date'].isoformat()}", "green")]
-        creat = Chart("Creatinine against the rise line", "µmol/L", [Series("creatinine", "●", [
-            Point(d, v, sev.get(line)) for d, v, line in view.series("creatinine", "creatinine")])], lines)
-        self.query_one("#plot-creatinine", TimePlot).set_chart(creat)
-
-        sev = self._severity_by_line(view, ("BP_",))
-        bp = Chart("Blood pressure against its thresholds", "mmHg", [
-            Series("systolic", "▲", [Point(d, v, sev.get(line)) for d, v, line in view.series("sbp", "pressure")]),
-            Series("diastolic", "▼", [Point(d, v, sev.get(line)) for d, v, line in view.series("dbp", "pressure")]),
-        ], [
-            Line(p.canonical("bp_severe_systolic"), "BP_SEVERE systolic from", "red"),
-            Line(p.canonical("bp_high_systolic"), "BP_HIGH systolic from", "yellow"),
-            Line(p.canonical("bp_severe_diastolic"), "BP_SEVERE diastolic from", "red"),
-            Line(p.canonical("bp_high_diastolic"), "BP_HIGH diastolic from", "yellow"),
-        ])
-        self.query_one("#plot-bp", TimePlot).set_chart(bp)
+        charts = patient_charts(view.events, view.assessment, self.clinic.profile, self.clinic.today)
+        for name, chart in zip(PLOTS, charts):
+            self.query_one(f"#plot-{name}", TimePlot).set_chart(chart)
 
     # ---------------------------------------------------------------- actions
     def action_tab(self, tab: str) -> None:
@@ -273,7 +284,75 @@ class PatientScreen(TacroScreen[None]):
         self.action_tab("summary")
         self.notify("Saved. The findings for this visit are shown.", timeout=4)
 
+    def action_report(self) -> None:
+        """Write this patient's report (as `tacro report` does) beside the store, and say where."""
+        import dosing
+        from dosing.cli.report import default_out, write
+        from dosing.report.html import read_report_data, render_html
+
+        clinic = self.tacro_app.clinic
+        path = getattr(clinic.store, "path", None)
+        if path is None:
+            self.notify("This store has no folder to write a report to; use tacro report.", severity="warning")
+            return
+        try:
+            out = default_out(Path(path), self.patient_id, clinic.today)
+            data = read_report_data(clinic.store, self.patient_id, clinic.profile, clinic.today)
+            write(render_html(data, clinic.profile, clinic.today, dosing.__version__, clinic.clock_now()), out,
+                  force=True)
+        except TacroError as e:
+            self.notify(f"No report written: {e.message}", severity="error", timeout=8)
+            return
+        except OSError as e:
+            self.notify(f"No report written: {e.strerror}", severity="error", timeout=8)
+            return
+        self.notify(f"Report written (private file): {out}", timeout=8)
+
     def action_calculator(self) -> None:
         from tui.screens.calculator import CalculatorScreen
 
-        self.app.push_screen(CalculatorScreen.for_patient(self.view) if self.view else CalculatorScreen())
+        self.app.push_screen(CalculatorScreen.for_patient(self.view) if self.view else CalculatorScreen(),
+                             self._after_save)
+
+
+AUDITED = ("date", "event", "weight", "dose", "dose_rate", "product", "trough", "hours_post_dose", "creatinine",
+           "sbp", "dbp", "note")
+
+
+def version_text(v: dict, numbered: bool) -> Text:
+    """One stored version of a visit: its values as typed, when, by whom, from where, and why it was amended."""
+    who = v.get("entered_by") or "not recorded"
+    if v.get("entered_host"):
+        who += f" (over SSH from {v['entered_host']})"
+    when = _local(v.get("saved_at") or "")
+    out = Text()
+    head = f"  v{v['version']}{' (current)' if v.get('current') else ''}: " if numbered else "  "
+    out.append(head, style="bold")
+    verb = {"import": "imported", "amendment": "amended"}.get(v.get("source", ""), "entered")
+    out.append(f"{verb} {when} by {who}", style="dim")
+    if v.get("reason"):
+        out.append(f"; reason: {v['reason']}", style="dim")
+    out.append("\n")
+    if numbered:
+        entered = v.get("entered") or {}
+        stored = v.get("stored") or {}
+        cells = []
+        for f in AUDITED:
+            if f in entered:
+                cells.append(f"{f.replace('_', ' ')} {entered[f]}")
+            elif f in stored:
+                cells.append(f"{f.replace('_', ' ')} {units.format_number(stored[f]['value'], 4)} {stored[f]['unit']}")
+            elif f in ("date", "event") and v.get(f):
+                cells.append(f"{f} {v[f]}")
+        out.append("    " + "; ".join(cells) + "\n")
+    return out
+
+
+def _local(stamp: str) -> str:
+    """A stored UTC time as local time, to the minute."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp or "at an unrecorded time"

@@ -29,7 +29,7 @@ VERDICT_STYLE = {True: ("AGREES", "bold green"), False: ("DIFFERS", "bold red"),
 if TYPE_CHECKING:
     pass
 
-class ReplayScreen(TacroScreen):
+class ReplayScreen(TacroScreen[None]):
     """1, 2, 3 choose the case; n / p (or → / ←) step; q quiz; t timeline; w weight."""
 
     AUTO_FOCUS = "#replay-body"  # keys step and choose; the weight field is reached with w
@@ -79,7 +79,7 @@ class ReplayScreen(TacroScreen):
 
     @property
     def profile(self):
-        return self.app.clinic.profile
+        return self.clinic.profile
 
     def _load(self, case: int):
         if case not in self.replays:

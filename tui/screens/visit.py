@@ -25,12 +25,18 @@ class VisitScreen(TacroScreen[int | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, patient_id: str, amend: Event | None = None) -> None:
+    def __init__(self, patient_id: str, amend: Event | None = None, prefill: dict[str, str] | None = None,
+                 kind: str | None = None, product: str | None = None, origin: str = "") -> None:
         super().__init__()
         self.patient_id = patient_id
         self.amend = amend
-        self.AUTO_FOCUS = "#weight" if amend is None else "#date"  # type: ignore[misc]  # per instance, on purpose
-        self._prefill: dict[str, str] = {}
+        self.AUTO_FOCUS = "#weight" if amend is None and not prefill else "#date"  # type: ignore[misc]  # per instance, on purpose
+        self._prefill: dict[str, str] = dict(prefill or {})
+        """Texts to start from: an amended visit's, or a hand-off's (dose, weight)."""
+        self.kind = kind
+        self.product = product
+        self.origin = origin
+        """Where a prefilled form came from (shown), e.g. "the calculator's regimen"."""
 
     def compose(self) -> ComposeResult:
         clinic = self.clinic
@@ -40,7 +46,11 @@ class VisitScreen(TacroScreen[int | None]):
             self._prefill = forms.prefill(self.amend, current.get("entered"))
         yield Header()
         with Form(classes="form"):
-            if self.amend is None:
+            if self.amend is None and self.origin:
+                yield Static(Text(f"A {(self.kind or 'visit').replace('_', ' ')} for {self.patient_id}, prefilled "
+                                  f"from {self.origin}: review every field, then save (ctrl+s). Nothing is "
+                                  "saved until you do."), classes="intro")
+            elif self.amend is None:
                 yield Static(Text(f"Log a visit for {self.patient_id}. Type quantities with their unit; "
                                   "a blank field was not measured."), classes="intro")
             else:
@@ -51,15 +61,15 @@ class VisitScreen(TacroScreen[int | None]):
             with Horizontal(classes="form-field"):
                 yield Label("Event", classes="field-label")
                 yield Select([(t, v) for t, v in forms.EVENT_CHOICES], value=self.amend.event if self.amend else
-                             "visit", allow_blank=False, id="event", compact=True, classes="field-input")
+                             self.kind or "visit", allow_blank=False, id="event", compact=True, classes="field-input")
                 yield Static("start and dose change need a dose", classes="field-message")
             yield FormField(fields["weight"], self._check, self._value("weight"))
             yield FormField(fields["dose"], self._check, self._value("dose"))
             with Horizontal(classes="form-field"):
                 yield Label("Product", classes="field-label")
                 products = [(f"{p.key}", p.key) for p in clinic.profile.products.values()]
-                yield Select(products, value=(self.amend.product if self.amend and self.amend.product else
-                                              Select.NULL), prompt="as before", id="product", compact=True,
+                chosen = self.amend.product if self.amend else self.product
+                yield Select(products, value=chosen if chosen in {v for _, v in products} else Select.NULL, prompt="as before", id="product", compact=True,
                              classes="field-input")
                 yield Static("blank: as before (ir-capsule if never set)", classes="field-message")
             for name in ("trough", "hours_post_dose", "creatinine", "bp", "note"):
@@ -78,8 +88,6 @@ class VisitScreen(TacroScreen[int | None]):
                 f.check()
 
     def _value(self, name: str, default: str = "") -> str:
-        if self.amend is None:
-            return default
         return self._prefill.get(name, default)
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
@@ -120,25 +128,41 @@ class VisitScreen(TacroScreen[int | None]):
             return
         assert result.event is not None  # a result without errors carries its event
         try:
-            question = clinic.dose_jump(result.event, self.amend.line if self.amend else None)
+            questions = []
+            early = clinic.before_baseline(result.event, self.amend.line if self.amend else None)
+            if early:
+                questions.append(("Dated before the baseline?", early, "Yes, this date is meant", "date"))
+            jump = clinic.dose_jump(result.event, self.amend.line if self.amend else None)
+            if jump:
+                questions.append(("Confirm an unusual dose", jump, "Yes, this dose is meant", "dose"))
         except TacroError as e:
             self._status(f"Not saved: {e.message}")
             return
-        if question:
-            from tui.screens.confirm import ConfirmScreen
+        self._ask(questions, result, reason)
 
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._save(result, reason)
-                else:
-                    self._status("Not saved: the dose was not confirmed. Everything typed is kept; correct the "
-                                 "dose, or save again to be asked again.")
-                    self._focus("dose")
-
-            self.app.push_screen(ConfirmScreen("Confirm an unusual dose", question, yes="Yes, this dose is meant",
-                                               no="No, back to the form"), answered)
+    def _ask(self, questions: list, result: forms.FormResult, reason: str) -> None:
+        """Ask each question in turn; save only when every one is answered yes."""
+        if not questions:
+            self._save(result, reason)
             return
-        self._save(result, reason)
+        from tui.screens.confirm import ConfirmScreen
+
+        (title, question, yes, field), rest = questions[0], questions[1:]
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._ask(rest, result, reason)
+            else:
+                self._status(f"Not saved: the {field} was not confirmed. Everything typed is kept; correct the "
+                             f"{field}, or save again to be asked again.")
+                self._focus(field)
+
+        self.app.push_screen(ConfirmScreen(title, question, yes=yes, no="No, back to the form"), answered)
+
+    def unsaved(self) -> bool:
+        """Whether leaving now would lose typed values."""
+        typed = any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date")
+        return typed and (self.amend is None or self._changed())
 
     def _save(self, result: forms.FormResult, reason: str) -> None:
         assert result.event is not None  # only a result without errors is saved
@@ -164,8 +188,7 @@ class VisitScreen(TacroScreen[int | None]):
             self.dismiss(None)
 
     def action_cancel(self) -> None:
-        typed = any(f.text.strip() for f in self.query(FormField) if f.spec.name != "date")
-        if not typed or self.amend is not None and not self._changed():
+        if not self.unsaved():
             self.dismiss(None)
             return
         from tui.screens.confirm import ConfirmScreen
