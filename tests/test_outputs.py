@@ -228,3 +228,87 @@ def test_a_name_for_stdout_is_written_to_stdout_and_never_replaced(command, tmp_
     assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
     assert target.read_bytes().startswith(expected_head(command))
     assert b"exported" not in target.read_bytes()  # the confirmation went to stderr, not into the CSV
+
+
+# ---------------------------------------------------------------------------------------------- tacro report
+# The report goes through the same writer. Its HTML carries the time it was written, so these tests check
+# the document's shape rather than comparing bytes between two runs.
+def report_to(target, capsys, store: Path, force: bool = False):
+    extra = ["--force"] if force else []
+    return run(capsys, "report", "E-1", "--db", store, "--out", target, *extra)
+
+
+def is_report(data: bytes) -> bool:
+    text = data.decode("utf-8")
+    return text.lstrip().lower().startswith("<!doctype html") and text.rstrip().endswith("</html>")
+
+
+def test_report_dash_is_the_html_on_stdout(tmp_path, capsys, store):
+    code, out, err = report_to("-", capsys, store)
+    assert code == 0, err
+    assert is_report(out.encode("utf-8")) and not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_report_to_a_fifo_with_a_reader_stays_a_fifo(force, tmp_path, capsys, store):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    got: list[bytes] = []
+
+    def reader():
+        with open(fifo, "rb") as f:  # blocks until the writer opens: no sleep, no timing
+            got.append(f.read())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    code, _, err = report_to(fifo, capsys, store, force=force)
+    t.join(timeout=60)
+    assert not t.is_alive() and code == 0, err
+    assert len(got) == 1 and is_report(got[0])
+    st = os.lstat(fifo)
+    assert stat.S_ISFIFO(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+@pytest.mark.parametrize("force", [False, True])
+def test_report_to_a_character_device_leaves_it_a_device(force, tmp_path, capsys, store):
+    null = os.stat("/dev/null")
+    dev = tmp_path / "null"
+    os.mknod(dev, stat.S_IFCHR | 0o666, null.st_rdev)
+    os.chmod(dev, 0o666)
+    code, _, err = report_to(dev, capsys, store, force=force)
+    assert code == 0, err
+    st = os.lstat(dev)
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev and stat.S_IMODE(st.st_mode) == 0o666
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_report_to_a_directory_or_a_socket_is_refused(force, tmp_path, capsys, store):
+    folder = tmp_path / "folder.html"
+    folder.mkdir()
+    code, _, err = report_to(folder, capsys, store, force=force)
+    assert code == 2 and "folder" in err and list(folder.iterdir()) == []
+    path = tmp_path / "s.html"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+        code, _, err = report_to(path, capsys, store, force=force)
+        assert code == 2 and "socket" in err and stat.S_ISSOCK(os.lstat(path).st_mode)
+    finally:
+        sock.close()
+
+
+def test_report_never_writes_over_the_store(tmp_path, capsys, store):
+    before = store.read_bytes()
+    code, _, err = report_to(store, capsys, store, force=True)
+    assert code == 2 and "over the store itself" in err and store.read_bytes() == before
+
+
+def test_report_new_file_is_0600_and_an_existing_one_needs_force(tmp_path, capsys, store):
+    target = tmp_path / "r.html"
+    code, _, err = report_to(target, capsys, store)
+    assert code == 0, err
+    assert is_report(target.read_bytes()) and stat.S_IMODE(target.stat().st_mode) == 0o600
+    target.write_text("keep me")
+    code, _, err = report_to(target, capsys, store)
+    assert code == 2 and "already exists" in err and target.read_text() == "keep me"

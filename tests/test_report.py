@@ -79,7 +79,7 @@ def test_an_existing_file_is_kept_unless_forced_and_a_bad_id_or_suffix_is_a_clea
     out = tmp_path / "r.html"
     out.write_text("keep")
     assert report(db, out) == 2 and out.read_text() == "keep"
-    assert "already exists; pass --force" in capsys.readouterr().err
+    assert "already exists; use --force" in capsys.readouterr().err  # the one private-file writer's wording
     assert report(db, out, "--force") == 0 and "P-7" in out.read_text()
     assert main(["report", "nobody", "--db", str(db), "--out", str(tmp_path / "x.html")]) == 2
     assert "patient_id" in capsys.readouterr().err

@@ -176,7 +176,7 @@ async def test_the_patient_page_leads_with_open_alerts_and_says_what_the_rules_d
         page = "".join(str(app.screen.query_one(f"#{i}").render()) for i in ("open", "regimen", "due"))
         assert page.index("CREATININE_RISE") < page.index("Regimen in force") < page.index("Checks due next")
         assert "What the rules do next" in page and "a dose increase is argued against" in page
-        assert "source: Duddridge & Powell 1997" in page
+        assert "source: Duddridge & Powell, Ann Rheum Dis 1997" in page
 
 
 async def test_a_back_dated_visit_keeps_the_current_alert_on_the_summary(store):

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import IO
 
 from dosing.core.errors import TacroError
+from dosing.io.osfiles import os_reason, sync_folder
 
 FILE_MODE = 0o600
 STDOUT = "-"
@@ -154,12 +155,21 @@ def private_output(path: str | Path, *, force: bool = False, binary: bool = Fals
         return
     path = Path(path)
     if how == "descriptor":
-        yield from _to_descriptor(descriptor_of(path), path, binary)
+        fd = descriptor_of(path)
+        assert fd is not None  # check_output said "descriptor" because descriptor_of found one
+        yield from _to_descriptor(fd, path, binary)
         return
     if how == "in-place":
         yield from _in_place(path, binary)
         return
     yield from _via_temporary(path, binary, replace=how == "replace")
+
+
+def _open_fd(fd: int, binary: bool) -> IO:
+    """A stream on an open descriptor: bytes as they are, or UTF-8 text with newlines as written."""
+    if binary:
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 def _to_descriptor(fd: int, path: Path, binary: bool) -> Iterator[IO]:
@@ -174,7 +184,7 @@ def _to_descriptor(fd: int, path: Path, binary: bool) -> Iterator[IO]:
         dup = os.dup(fd)
     except OSError as e:
         raise OutputError(f"cannot write {path}: {_reason(e)}. Nothing was written.") from None
-    f = os.fdopen(dup, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+    f = _open_fd(dup, binary)
     with f:
         yield f
 
@@ -192,7 +202,7 @@ def _in_place(path: Path, binary: bool) -> Iterator[IO]:
     except BaseException:
         os.close(fd)
         raise
-    f = os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+    f = _open_fd(fd, binary)
     try:
         with f:
             yield f
@@ -208,7 +218,7 @@ def _via_temporary(path: Path, binary: bool, *, replace: bool) -> Iterator[IO]:
         raise OutputError(f"cannot write in {folder}: {_reason(e)}. Nothing was written.") from None
     try:
         os.fchmod(fd, FILE_MODE)
-        f = os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+        f = _open_fd(fd, binary)
         with f:
             yield f
             f.flush()
@@ -227,8 +237,6 @@ def _via_temporary(path: Path, binary: bool, *, replace: bool) -> Iterator[IO]:
         raise OutputError(f"could not write {path}: {_reason(e)}. Nothing was written.") from None
     finally:
         _unlink_quietly(tmp)
-    from dosing.store.files import sync_folder
-
     sync_folder(folder)
 
 
@@ -272,6 +280,4 @@ def _unlink_quietly(p: str) -> None:
 
 
 def _reason(e: OSError) -> str:
-    from dosing.store.files import os_reason
-
     return os_reason(e)

@@ -13,6 +13,7 @@ from html import escape
 from dosing.core import units
 from dosing.core.assess import Assessment, assess
 from dosing.core.errors import InputError
+from dosing.core.models import Event, Patient
 from dosing.core.profile import Profile
 from dosing.core.render import STANCE
 from dosing.core.worklist import open_findings
@@ -36,8 +37,8 @@ FIELDS = (("weight", "Weight"), ("dose", "Dose"), ("dose_rate", "Dose/kg"), ("tr
 class ReportData:
     """What a report shows, read from the store once."""
 
-    patient: object
-    events: list
+    patient: Patient
+    events: list[Event]
     assessment: Assessment | None
     versions: dict[int, list[dict]]
     """Every stored version of each current event (by current event id), oldest first."""
@@ -160,7 +161,7 @@ def _visits(data: ReportData, a: Assessment | None) -> str:
             "<th>Entered</th></tr>"]
     events = a.events if a else data.events
     for ev in events:
-        versions = data.versions.get(ev.line, [])
+        versions = data.versions.get(ev.line, []) if ev.line is not None else []
         cells = "".join(f"<td>{e(_typed(ev, versions, f))}</td>" for f, _ in FIELDS)
         audit = "<br>".join(_version(v, len(versions) > 1) for v in versions)
         rows.append(f"<tr><td>{ev.line}</td><td>{ev.date.isoformat()}</td><td>{e(ev.event)}</td>{cells}"

@@ -5,7 +5,6 @@ name what happened, the store's path, and that nothing saved was altered.
 """
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 import stat
@@ -13,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dosing.core.errors import StoreError
+from dosing.io.osfiles import os_reason, sync_folder
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -99,32 +99,6 @@ def tighten_side_files(path: Path) -> None:
                 os.chmod(side, FILE_MODE)
         except OSError:
             continue
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder so a new or renamed file in it survives a power cut (best effort off POSIX)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def os_reason(e: OSError) -> str:
-    if e.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if e.errno == errno.EROFS:
-        return "the file system is read-only"
-    if e.errno == errno.ENOSPC:
-        return "the disk is full"
-    if e.errno == errno.ENOTDIR:
-        return "part of the path is a file, not a folder"
-    return os.strerror(e.errno) if e.errno else "operating system error"
 
 
 def primary_code(e: sqlite3.Error) -> int | None:

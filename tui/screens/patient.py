@@ -287,8 +287,8 @@ class PatientScreen(TacroScreen[None]):
     def action_report(self) -> None:
         """Write this patient's report (as `tacro report` does) beside the store, and say where."""
         import dosing
-        from dosing.cli.report import default_out, write
         from dosing.report.html import read_report_data, render_html
+        from dosing.report.output import default_out, write_report
 
         clinic = self.tacro_app.clinic
         path = getattr(clinic.store, "path", None)
@@ -298,8 +298,8 @@ class PatientScreen(TacroScreen[None]):
         try:
             out = default_out(Path(path), self.patient_id, clinic.today)
             data = read_report_data(clinic.store, self.patient_id, clinic.profile, clinic.today)
-            write(render_html(data, clinic.profile, clinic.today, dosing.__version__, clinic.clock_now()), out,
-                  force=True)
+            write_report(render_html(data, clinic.profile, clinic.today, dosing.__version__, clinic.clock_now()),
+                         out, force=True, protect=[Path(path)])
         except TacroError as e:
             self.notify(f"No report written: {e.message}", severity="error", timeout=8)
             return
