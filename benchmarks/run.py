@@ -49,6 +49,26 @@ TUI_ROWS: list[tuple[str, str, str]] = [
 ]
 
 
+def tui_rows(folder: Path, scale: int, repeat: int) -> list[tuple[str, str, str]]:
+    """The visit log's worklist, launch to every row's status, against a bare Textual launch
+    (benchmarks/tui_list.py, CPU seconds as for the rows above)."""
+    from benchmarks import tui_list
+
+    rows = []
+    for (label, _, target), full in zip(TUI_ROWS, (2000, 20000)):
+        patients = max(full // scale, 1)
+        db = folder / f"tui-{patients}.db"
+        tui_list.make_store(db, patients)
+        tui_list.timed(tui_list.BARE), tui_list.timed(tui_list.LIST, str(db), str(patients))  # warm the cache
+        bare = min((tui_list.timed(tui_list.BARE) for _ in range(repeat)), key=lambda x: x[1])
+        filled = min((tui_list.timed(tui_list.LIST, str(db), str(patients)) for _ in range(repeat)),
+                     key=lambda x: x[1])
+        rows.append((label.replace(f"{full:,}", f"{patients:,}"),
+                     f"{filled[1]:.2f} s CPU ({filled[0]:.2f} s wall); bare Textual launch {bare[1]:.2f} s CPU, "
+                     f"{filled[1] / bare[1]:.2f}x", target))
+    return rows
+
+
 def child(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """CPU seconds and peak resident MB of one child process; stops the run if it failed.
 
@@ -142,7 +162,7 @@ def main() -> int:
                         f"{tacro_out[0] / bare_out[0]:.2f}x ({tacro_out[0]:.1f} s vs {bare_out[0]:.1f} s)",
                         "<= 3x the same read-out"))
 
-        results.extend(TUI_ROWS)
+        results.extend(tui_rows(folder, scale, n))
 
         pint_cold = best(max(n, 3), [PY, "-c", "import pint; pint.UnitRegistry()"])
         dose_cold = best(max(n, 3), [PY, "-m", "dosing", "dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day"],

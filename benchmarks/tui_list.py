@@ -52,6 +52,8 @@ async def ready(pilot):
 
 _run = TacroApp.run
 TacroApp.run = lambda self, **kw: _run(self, headless=True, size=(80, 24), auto_pilot=ready)
+import dosing.cli.main as cli_main
+cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
 from dosing.cli.main import main
 sys.exit(main(["--db", sys.argv[1]]))
 """
