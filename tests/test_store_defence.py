@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from dosing.cli.main import main
-from dosing.cli.transfer import refuse_duplicates
+from dosing.cli.transfer import refuse_duplicate_rows
 from dosing.core.errors import StoreError
+from dosing.io.logfile import read_log
 from dosing.store.db import Store
+from dosing.store.rows import import_rows
 from tests.conftest import ROOT
 from tests.test_store_support import visit
 
@@ -87,19 +89,24 @@ def test_the_duplicate_check_sees_a_commit_made_while_it_waited(tmp_path):
     """Two connections in one process, ordered by a barrier (no timing): the second import's check runs
     inside its own write transaction, so it sees the first import's rows."""
     db = tmp_path / "t.db"
-    events = [visit(i, pid="T-1") for i in range(5)]
+    log_path = tmp_path / "t.csv"  # the rows `tacro import` would build, read by the one reader
+    log_path.write_text("patient_id,date,weight,trough,note\n"
+                        + "".join(f"T-1,2020-01-{i + 1:02d},70,8.5,n{i}\n" for i in range(5)), encoding="utf-8")
+    log = read_log(log_path)
+    rows, entered = import_rows(log)
+    lines = log.columns.line.tolist()
     a, b = Store.open(db), Store.open(db)
     inside = threading.Event()
     release = threading.Event()
     outcome: dict[str, object] = {}
 
     def first(existing):
-        refuse_duplicates(events, existing)
+        refuse_duplicate_rows(rows, lines, existing)
         inside.set()  # A holds the write lock from here to its commit
         release.wait(60)
 
     def run_a():
-        outcome["a"] = a.import_events(events, before=first)
+        outcome["a"] = a.import_rows(rows, entered, before=first)
 
     t = threading.Thread(target=run_a)
     t.start()
@@ -107,7 +114,7 @@ def test_the_duplicate_check_sees_a_commit_made_while_it_waited(tmp_path):
 
     def run_b():
         try:
-            b.import_events(events, before=lambda existing: refuse_duplicates(events, existing))
+            b.import_rows(rows, entered, before=lambda existing: refuse_duplicate_rows(rows, lines, existing))
             outcome["b"] = "imported"
         except Exception as e:  # noqa: BLE001 (the refusal is what the test looks for)
             outcome["b"] = e
