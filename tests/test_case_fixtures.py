@@ -27,7 +27,7 @@ HEADER = ["patient_id", "date", "event", "dose [mg/kg/day]", "trough", "creatini
 EVENTS = {"start", "dose_change", "visit", "stop"}
 NUMERIC = ["dose [mg/kg/day]", "trough", "creatinine", "sbp", "dbp"]
 DATE_BASES = {"stated", "approximated"}
-REQUIRED_TEXT = ["source_lines", "section", "quote", "date_basis", "date_reasoning", "clinicians_did"]
+REQUIRED_TEXT = ["source_lines", "cite", "quote", "date_basis", "date_reasoning", "clinicians_did"]
 FRAGMENT_SEPARATOR = " ... "
 WEIGHT_NOTE = (
     "Body weight is never stated in the paper; mg amounts need --weight, "

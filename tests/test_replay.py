@@ -58,7 +58,7 @@ def test_case3():
 def test_every_step_has_provenance_and_the_tool_never_shows_overdue():
     for case in (1, 2, 3):
         for s in replay(case).steps:
-            assert s.quote and s.section and s.date_basis in {"stated", "approximated"} and s.clinicians_did
+            assert s.quote and s.cite and s.date_basis in {"stated", "approximated"} and s.clinicians_did
             assert all(f.rule != "CHECK_OVERDUE" for f in s.findings)
 
 
