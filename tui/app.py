@@ -72,6 +72,8 @@ class TacroApp(App[None]):
     def _data_version(self) -> int | None:
         from dosing.core.errors import TacroError
 
+        if self.clinic is None:  # nothing open: nothing to compare
+            return None
         try:
             return self.clinic.data_version()
         except TacroError:

@@ -113,13 +113,13 @@ def check_columns(cols: EventColumns, profile: Profile, as_of: dt.date,
     if cols.patient_code is None and len(cols):
         _, codes = np.unique(cols.patient.astype(str), return_inverse=True)
         cols.patient_code = codes.astype(np.int64)
-    parts = patient_chunks(cols.patient_code, chunk_rows) if len(cols) else []
+    parts = patient_chunks(cols.patient_code, chunk_rows) if cols.patient_code is not None and len(cols) else []
     records = invalid_records(invalid, profile)
     counts = Counter(r["rule"] for r in records)
     widest = max((len(r["patient_id"]) for r in records), default=0)
     last_line = max((r["line"] for r in records), default=0)
     chunks = []
-    severities = {profile.severity(r) for r in counts}  # the INPUT_INVALID rows'
+    severities: set[str] = {profile.severity(r) for r in counts}  # the INPUT_INVALID rows'
     for idx in parts:
         table = rules.evaluate(_take(cols, idx), profile, as_of)
         h = table.history
@@ -184,7 +184,7 @@ def _take(cols: EventColumns, idx: np.ndarray | None) -> EventColumns:
     return EventColumns(
         patient=cols.patient[idx], day=cols.day[idx], event=cols.event[idx], product=cols.product[idx],
         line=cols.line[idx], values={k: a[idx] for k, a in cols.values.items()},
-        patient_code=cols.patient_code[idx], lost={k: a[idx] for k, a in cols.lost.items()},
+        patient_code=None if cols.patient_code is None else cols.patient_code[idx], lost={k: a[idx] for k, a in cols.lost.items()},
     )
 
 

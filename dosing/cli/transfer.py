@@ -81,8 +81,8 @@ def run_import(args) -> int:
             where = f"column {column}" if column else "whole row"
             shown = "" if column in ("patient_id", "note") or not value else f"got {value!r}; "
             print(f"tacro: line {line}, {where}: {shown}expected {expected}", file=sys.stderr)
-        rows = len({p[0] for p in problems})
-        print(f"tacro: error: nothing was imported: {len(problems)} problem(s) on {rows} row(s) of "
+        bad_rows = len({p[0] for p in problems})
+        print(f"tacro: error: nothing was imported: {len(problems)} problem(s) on {bad_rows} row(s) of "
               f"{log.rows}. Correct them and import the whole file again.", file=sys.stderr)
         return ExitCode.INVALID
     from dosing.store.rows import import_rows
@@ -101,9 +101,9 @@ def run_import(args) -> int:
                 refuse_dose_jumps(log.columns, stored, profile)
 
         n = store.import_rows(rows, entered, before=check)
-        where = store.path
+        store_path = store.path
     patients = len({r[0] for r in rows})
-    print(f"imported {n} visit(s) of {patients} patient(s) into {where}")
+    print(f"imported {n} visit(s) of {patients} patient(s) into {store_path}")
     return ExitCode.OK
 
 

@@ -13,6 +13,7 @@ assay's reportable range is refused rather than extrapolated from.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import pint
 from pydantic import BaseModel, ConfigDict
@@ -147,6 +148,21 @@ class Adjustment(BaseModel):
         return self.options[0].findings
 
 
+class _Shared(TypedDict):
+    """The fields of an Adjustment that every decision shares: the inputs as given and as used."""
+
+    inputs: dict[str, str]
+    current_daily_dose: Measure
+    measured_trough: Measure
+    measured_trough_used: Measure
+    target_trough: Measure
+    target_trough_used: Measure
+    weight: Measure | None
+    weight_used: Measure | None
+    product: str
+    caveats: list[tuple[str, str]]
+
+
 def validate_inputs(current, measured, target, weight, profile: Profile) -> tuple[float, float, float, float | None]:
     """The inputs in canonical units, or a refusal naming the field (limits shared with `dose`)."""
     units.require(current, "daily_dose", "dose")
@@ -222,7 +238,7 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
         "given_rate": Measure(value=round(cur / w, 6), unit="mg/kg/day") if w else None})
     timing = [f for f in context if f.rule == "TROUGH_TIMING"]
     warnings: list[str] = []
-    base = dict(inputs=inputs, current_daily_dose=Measure.of(current_daily_dose),
+    base = _Shared(inputs=inputs, current_daily_dose=Measure.of(current_daily_dose),
                 measured_trough=Measure.of(measured), measured_trough_used=Measure(value=round(m, 6), unit="ng/mL"),
                 target_trough=Measure.of(target), target_trough_used=Measure(value=round(t, 6), unit="ng/mL"),
                 weight=Measure.of(weight) if weight is not None else None,
@@ -325,9 +341,12 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
     elif decision == "no increase":
         head = "No increase is offered: findings at alert level argue against it; review them (see below)."
     else:
+        change, predicted = first.predicted_change, first.predicted_trough
+        if change is None or predicted is None:  # `option` and `current` set both
+            raise AssertionError("an adjustment option without its prediction")
         head = (f"Option to consider: {decision} to {first.daily_dose} ({first.text()}), "
-                f"{rules.fmt(first.predicted_change.value, 1)}%; predicted trough "
-                f"{rules.fmt(first.predicted_trough.value, 1)} ng/mL.")
+                f"{rules.fmt(change.value, 1)}%; predicted trough "
+                f"{rules.fmt(predicted.value, 1)} ng/mL.")
     return Adjustment(
         decision=decision, headline=head, reasons=reasons,
         ratio=round(ratio, 6), computed_daily_dose=Measure(value=round(new_daily, 6), unit="mg/day"),

@@ -335,6 +335,8 @@ def regimen(weight: pint.Quantity, rate: pint.Quantity, product: str | None = No
              if t / UG_PER_MG <= profile.canonical("max_plausible_daily_dose")
              and t / UG_PER_MG / w <= profile.canonical("max_plausible_rate")]
     first = built[0]
+    if first.given_rate is None:  # every option has one: the weight was checked plausible (above zero)
+        raise AssertionError("the suggested regimen has no mg/kg/day")
     comparison = _comparison(built, asked_mg)
     return Regimen(
         product=prod.key, product_title=prod.title,

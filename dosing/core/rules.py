@@ -458,7 +458,7 @@ def _default_bases(h: History, hits: Hits, rows: list[int], cs: list[dict]) -> l
         suffix = f" {unit} on "
         columns.append((name, [f"{_fmt(x, 3)}{suffix}{w}" if x - x == 0.0 else None
                                for x, w in zip(h.v[name][hits.rows].tolist(), whens)]))
-    out = [{} for _ in rows]
+    out: list[dict[str, str]] = [{} for _ in rows]
     for name, col in columns:
         for b, text in zip(out, col):
             if text is not None:

@@ -138,12 +138,12 @@ def statuses(table: rules.FindingTable, as_of: dt.date) -> list[Status]:
     out = []
     patients, last_days, stopped = h.patient[ends].tolist(), h.day[ends].tolist(), h.is_stop[ends].tolist()
     for i in range(g):
-        stream = nxt_stream[i] or None
+        next_stream = nxt_stream[i] or None
         out.append(Status(
             patient_id=str(patients[i]), severity=by_rank.get(int(worst[i])), rule=worst_rule[i] or None,
             open_count=int(count[i]), overdue=bool(late[i]),
-            next_title=schedule.STREAM_TITLES[stream] if stream else None, next_stream=stream,
-            next_due_by=day_to_date(nxt_day[i]) if stream else None, last_date=day_to_date(last_days[i]),
+            next_title=schedule.STREAM_TITLES[next_stream] if next_stream else None, next_stream=next_stream,
+            next_due_by=day_to_date(nxt_day[i]) if next_stream else None, last_date=day_to_date(last_days[i]),
             stopped=bool(stopped[i]),
         ))
     return out

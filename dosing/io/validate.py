@@ -249,12 +249,12 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             cell_problems.append((int(lines[i]), order[fld],
                                   InvalidCell(int(lines[i]), h.names[fld], value, expected[codes[i]],
                                               row_kept=bool(ok[i]), consequence=_consequence(fld, ok[i]))))
-    for i, fld, expected_text_ in cross:
-        value = "" if fld not in cells else str(cells[fld][i])
-        cell_problems.append((int(lines[i]), order.get(fld, order.get("dose_rate", 0)),
-                              InvalidCell(int(lines[i]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
-                                          value, expected_text_, row_kept=bool(ok[i]),
-                                          consequence=_consequence(fld, ok[i]))))
+    for row, fld, expected_text_ in cross:
+        value = "" if fld not in cells else str(cells[fld][row])
+        cell_problems.append((int(lines[row]), order.get(fld, order.get("dose_rate", 0)),
+                              InvalidCell(int(lines[row]), h.names.get(fld, "dose" if fld == "dose_rate" else fld),
+                                          value, expected_text_, row_kept=bool(ok[row]),
+                                          consequence=_consequence(fld, ok[row]))))
     cell_problems.sort(key=lambda t: (t[0], t[1]))
     invalid.extend(c for _, _, c in cell_problems)
     line_index = {int(k): i for i, k in enumerate(lines)} if invalid else {}

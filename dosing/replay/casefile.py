@@ -126,7 +126,7 @@ def parse_case_file(data: dict, where: str) -> CaseFile:
         for k in row.paper_choice:
             if k not in keys:
                 raise InputError(f"{where}: rows[{i}].paper_choice", k, "one of the row's choices: " + ", ".join(keys))
-        for k in row.also_knew:
-            if not 1 <= k < i:
-                raise InputError(f"{where}: rows[{i}].also_knew", k, f"an earlier row, 1 to {i - 1}")
+        for earlier in row.also_knew:
+            if not 1 <= earlier < i:
+                raise InputError(f"{where}: rows[{i}].also_knew", earlier, f"an earlier row, 1 to {i - 1}")
     return meta

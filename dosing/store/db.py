@@ -371,6 +371,8 @@ class Store:
             if before is not None:
                 before(load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
             batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
+            if batch is None:  # an INSERT always sets it
+                raise AssertionError("the import batch has no id")
             return insert_imported(c, rows, entered, batch)
 
         return self._write(work, "could not import the visits", "None of them was saved.")

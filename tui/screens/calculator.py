@@ -1,6 +1,8 @@
 """The dose calculator: weight x mg/kg/day -> regimen, and proportional adjustment with its caveats."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +18,10 @@ from tui.forms import FieldSpec, hint
 from tui.screens.base import TacroScreen
 from tui.widgets.field import Form, FormField
 from tui.widgets.results import adjustment_text, regimen_text
+
+if TYPE_CHECKING:
+    from dosing.core.adjust import Adjustment
+    from dosing.core.regimen import Regimen
 
 # form field -> (unit kind, the field name the core's errors use)
 FIELDS = {
@@ -51,7 +57,7 @@ class CalculatorScreen(TacroScreen[int | None]):
         super().__init__()
         self.patient_id = patient_id
         self.in_treatment = in_treatment
-        self.results: dict[str, object] = {}
+        self.results: dict[str, Regimen | Adjustment] = {}
         """The latest regimen ('regimen') and adjustment ('adjust') computed, for the hand-off."""
         self.prefill = prefill or {}
         self.context = context or []
@@ -143,9 +149,13 @@ class CalculatorScreen(TacroScreen[int | None]):
         prefill = {"dose": str(result.daily_dose), "weight": weight.text.strip() if not weight.error else ""}
         kind = "dose_change" if self.in_treatment or tab == "adjust" else "start"
         origin = "the calculator's regimen" if tab == "regimen" else "the adjustment"
+
+        async def saved(event_id: int | None) -> None:  # Textual awaits the callback, and so the dismissal
+            if event_id is not None:
+                await self.dismiss(event_id)
+
         self.app.push_screen(VisitScreen(self.patient_id, prefill=prefill, kind=kind, product=result.product,
-                                         origin=origin),
-                             lambda event_id: self.dismiss(event_id) if event_id is not None else None)
+                                         origin=origin), saved)
 
     def _check(self, name: str, text: str) -> tuple[str | None, str]:
         if not text.strip():

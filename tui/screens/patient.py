@@ -1,6 +1,7 @@
 """One patient: the regimen in force, the latest findings with their basis, checks due, history and plots."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from rich.text import Text
@@ -46,7 +47,7 @@ class PatientScreen(TacroScreen[None]):
         self.patient_id = patient_id
         self.saved = saved
         self.view: PatientView | None = None
-        self.updated = None
+        self.updated: dt.datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -22,6 +22,7 @@ from tui.screens.base import TacroScreen
 from tui.widgets.plot import SEVERITY_STYLE
 
 if TYPE_CHECKING:  # imported by the worker that opens the store, after the first screen is drawn
+    from dosing.core.models import Patient
     from dosing.core.worklist import Status
     from tui.clinic import Clinic
 
@@ -94,7 +95,7 @@ class PatientListScreen(TacroScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, Status | None] = {}
-        self.patients = []
+        self.patients: list[Patient] = []
         self.sort = "urgency"
         self.updated: dt.datetime | None = None
         self.loaded = False
@@ -175,7 +176,7 @@ class PatientListScreen(TacroScreen[None]):
     def load_all(self) -> None:
         from dosing.core.errors import TacroError
 
-        clinic = self.tacro_app.clinic
+        clinic = self.clinic
         try:
             patients = clinic.patients()
             rows = clinic.worklist()
@@ -208,7 +209,7 @@ class PatientListScreen(TacroScreen[None]):
         overdue = sum(1 for r in rows if r.overdue)
         out = Text()
         out.append(f"{act} of {len(self.patients)} need action", style="bold" if act else "")
-        out.append(f": {alerts} alert, {overdue} overdue · as of {self.tacro_app.clinic.today.isoformat()}")
+        out.append(f": {alerts} alert, {overdue} overdue · as of {self.clinic.today.isoformat()}")
         if self.updated is not None:
             out.append(f" · updated {self.updated:%H:%M:%S}", style="green")
         status.update(out)
@@ -229,7 +230,7 @@ class PatientListScreen(TacroScreen[None]):
 
     def _fill(self) -> None:
         """(Re)build the rows that match the search, in order, keeping the highlighted patient highlighted."""
-        table = self.query_one("#patients", DataTable)
+        table = self.query_one("#patients", WorklistTable)
         query = self.query_one("#search", Input).value
         current = None
         if table.row_count:

@@ -27,7 +27,10 @@ from tui.widgets.timeline import CaseTimeline
 VERDICT_STYLE = {True: ("AGREES", "bold green"), False: ("DIFFERS", "bold red"), None: ("not scored", "dim")}
 
 if TYPE_CHECKING:
-    pass
+    import pint
+
+    from dosing.replay.engine import Replay
+    from dosing.replay.quiz import Reveal
 
 class ReplayScreen(TacroScreen[None]):
     """1, 2, 3 choose the case; n / p (or → / ←) step; q quiz; t timeline; w weight."""
@@ -49,11 +52,11 @@ class ReplayScreen(TacroScreen[None]):
         super().__init__()
         self.case = case
         self.index = 0
-        self.replays: dict[int, object] = {}
-        self.weight = None
+        self.replays: dict[int, Replay] = {}
+        self.weight: pint.Quantity | None = None
         """The illustrative weight the user typed (a Quantity), or None."""
         self.quiz = False
-        self.reveals: dict[int, object] = {}
+        self.reveals: dict[int, Reveal] = {}
         """Step index -> the Reveal of the trainee's answer, in quiz mode."""
         self.timeline = False
 

@@ -99,9 +99,9 @@ def render_chart(chart: Chart, width: int, height: int) -> Text:
             px, py = x(p.date), y(p.value)
             for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
                 canvas.dot(px - (px % 2) + dx, py + dy if py + dy < height * 4 else py - dy, style, rank)
-    band_rows = set()
-    for b in chart.bands:
-        top, bottom = y(max(b.low, b.high)), y(min(b.low, b.high))
+    band_rows: set[int] = set()
+    for band in chart.bands:
+        top, bottom = y(max(band.low, band.high)), y(min(band.low, band.high))
         band_rows.update(range(top // 4, bottom // 4 + 1))
     labels: dict[int, str] = {0: units.format_number(hi, 1), height - 1: units.format_number(lo, 1)}
     for ln in chart.lines:
@@ -118,9 +118,10 @@ def render_chart(chart: Chart, width: int, height: int) -> Text:
     out.append(_date_axis(first, last, plot_w), style="dim")
     legend = "   ".join(f"{s.marker} {s.label}" for s in chart.series)
     out.append(f"  {legend}\n")
-    for b in chart.bands:
+    for band in chart.bands:
         out.append("  ░░ ", style=BAND_STYLE)
-        out.append(f"{units.format_number(b.low, 1)}–{units.format_number(b.high, 1)} {chart.unit}: {b.label}\n")
+        out.append(f"{units.format_number(band.low, 1)}–{units.format_number(band.high, 1)} {chart.unit}: "
+                   f"{band.label}\n")
     for ln in chart.lines:
         out.append("  ╌╌ ", style=ln.style)
         out.append(f"{units.format_number(ln.value, 1)} {chart.unit}: {ln.label}\n")
