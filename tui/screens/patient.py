@@ -291,7 +291,7 @@ class PatientScreen(TacroScreen[None]):
         from dosing.report.html import read_report_data, render_html
         from dosing.report.output import default_out, write_report
 
-        clinic = self.tacro_app.clinic
+        clinic = self.clinic
         path = getattr(clinic.store, "path", None)
         if path is None:
             self.notify("This store has no folder to write a report to; use tacro report.", severity="warning")
