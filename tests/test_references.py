@@ -16,7 +16,7 @@ from dosing.core.references import CITATION, cite, keys_in, references
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = resources.files("dosing.core").joinpath("profiles")
-SEED = ROOT.parents[1] / "shared" / "seeds" / "002_602c2e11d0a43eba.txt"
+SEED = ROOT.parent / "shared" / "seeds" / "002_602c2e11d0a43eba.txt"
 
 # Names of documents a user of the package does not have; none may appear in what tacro shows or ships.
 INTERNAL = re.compile(r"clinical-facts|contract ?§|protocol-1997|\.\./shared|shared/seeds|seeds/002|"
