@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 from dosing.io.cells import LogFormatError
+from dosing.io.osfiles import describe_mode
 
 DEFAULT_MAX_INPUT_BYTES = 2 * 1024 ** 3
 ENV_MAX_INPUT = "TACRO_MAX_INPUT_BYTES"
@@ -38,20 +39,6 @@ def max_input_bytes() -> int:
     return value
 
 
-def _what_it_is(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
-
-
 def read_input(path: str | Path, what: str = "log file") -> bytes:
     """The bytes of a regular file of at most `max_input_bytes()`; LogFormatError otherwise."""
     path = Path(path)
@@ -70,7 +57,7 @@ def read_input(path: str | Path, what: str = "log file") -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise LogFormatError(f"{path} is {_what_it_is(st.st_mode)}, not a regular file; tacro reads a {what} "
+            raise LogFormatError(f"{path} is {describe_mode(st.st_mode)}, not a regular file; tacro reads a {what} "
                                  f"only from a regular file (save it to a file first)")
         if st.st_size > limit:
             raise LogFormatError(f"{path} is {st.st_size:,} bytes, above the input limit of {limit:,} bytes "

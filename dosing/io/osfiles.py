@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 
@@ -30,3 +31,20 @@ def os_reason(e: OSError) -> str:
     if e.errno == errno.ENOTDIR:
         return "part of the path is a file, not a folder"
     return os.strerror(e.errno) if e.errno else "operating system error"
+
+
+def describe_mode(mode: int) -> str:
+    """What a file of this st_mode is, in words for a message ("a FIFO (named pipe)", "a folder", ...)."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"

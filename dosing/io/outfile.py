@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import IO
 
 from dosing.core.errors import TacroError
-from dosing.io.osfiles import os_reason, sync_folder
+from dosing.io.osfiles import describe_mode, os_reason, sync_folder
 
 FILE_MODE = 0o600
 STDOUT = "-"
@@ -80,17 +80,12 @@ class OutputError(TacroError):
 
 
 def _kind(mode: int) -> str:
+    """"regular", "stream" (written in place: a character device or FIFO), or what else it is, in words."""
     if stat.S_ISREG(mode):
         return "regular"
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return "stream"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    return "not a regular file"
+    return describe_mode(mode)
 
 
 def target_kind(path: Path) -> tuple[str, bool]:
