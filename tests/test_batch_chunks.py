@@ -26,6 +26,7 @@ from tests.test_batch_agreement import AS_OF, key, model_events, random_log, sub
 def tiny_chunks(monkeypatch):
     monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
     monkeypatch.setattr(rules, "RECORD_BATCH", 2)
+    monkeypatch.setattr(rules, "FRAME_BATCH", 2)
 
 
 def _write(tmp_path, seed):
@@ -72,6 +73,7 @@ def test_tiny_chunks_and_batches_write_the_same_bytes(tmp_path, capsys, monkeypa
     whole = _check(capsys, path, fmt)
     monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
     monkeypatch.setattr(rules, "RECORD_BATCH", 2)
+    monkeypatch.setattr(rules, "FRAME_BATCH", 2)
     assert engine.patient_chunks(np.arange(10) // 4, engine.CHUNK_ROWS)[0].size == 4  # boundary inside patient 0
     chunked = _check(capsys, path, fmt)
     assert chunked == whole

@@ -19,6 +19,7 @@ import pandas as pd
 from dosing.core import rules
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.errors import SENSITIVE_FIELDS
+from dosing.core.frames import FindingFrame
 from dosing.core.profile import Profile
 from dosing.io.logfile import InvalidCell, LogRead
 
@@ -65,6 +66,11 @@ class CheckResult:
             yield self.invalid
         for table in self.chunks:
             yield from table().batches(iso=True)
+
+    def frames(self) -> Iterator[FindingFrame]:
+        """The rules' findings (not the INPUT_INVALID rows) as column batches, in order (dosing.core.frames)."""
+        for table in self.chunks:
+            yield from table().frames()
 
     @property
     def records(self) -> list[dict]:

@@ -33,7 +33,9 @@ class Hits:
 Rule = Callable[[History, "dt.date | None"], "Hits | None"]
 RULES: dict[str, Rule] = {}
 MESSAGES: dict[str, Callable[[dict], str]] = {}
-BASIS: dict[str, Callable[..., dict[str, str]]] = {}  # (history, hits, j, row, column values)
+# (history, hits, row texts) -> the basis entries of every hit, column-wise (dosing.core.frames.BasisEntry);
+# a rule without one shows its rows' readings (rules.measured_basis).
+BASIS: dict[str, Callable[..., list]] = {}
 
 
 def rule(rule_id: str, *, takes_as_of: bool = False):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from dosing.core import (
     units,
 )
 from dosing.core.columns import EventColumns, day_to_date
+from dosing.core.frames import BasisEntry, FindingFrame, RuleFindings, TextColumn, distinct
 from dosing.core.history import History, ge, gt, lt
 from dosing.core.profile import SEVERITY_RANK, Profile
 from dosing.core.registry import BASIS, MESSAGES, RULES, Hits, message, rule
@@ -268,11 +268,16 @@ def _(c: dict) -> str:
             f"prescription before acting on it.")
 
 
-def _jump_basis(h: History, hits: Hits, j: int, row: int, c: dict) -> dict[str, str]:
-    when = _date(h.day[row])
-    return {"dose": f"{_jump_dose(c['new'], c['per_kg'])} from {when}",
-            "previous_dose": f"{_jump_dose(c['old'], c['per_kg'])} from {_date(c['old_day'])}",
-            "ratio": f"{fmt(c['value'], 3)} (limit {fmt(c['limit'])} times, or 1/{fmt(c['limit'])})"}
+def _jump_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    """The two doses compared and their ratio (instead of the row's readings)."""
+    c = hits.extra
+    new = distinct(_jump_dose, c["new"], c["per_kg"])
+    old = distinct(lambda x, per_kg, day: f"{_jump_dose(x, per_kg)} from {_date(day)}", c["old"], c["per_kg"],
+                   c["old_day"])
+    ratio = distinct(lambda r, limit: f"{fmt(r, 3)} (limit {fmt(limit)} times, or 1/{fmt(limit)})", hits.value,
+                     c["limit"])
+    return [BasisEntry("dose", "%s from %s", (new, texts.date(hits.rows))), BasisEntry("previous_dose", "%s", (old,)),
+            BasisEntry("ratio", "%s", (ratio,))]
 
 
 BASIS["DOSE_JUMP"] = _jump_basis
@@ -320,14 +325,16 @@ def hit_severities(hits: Hits, profile: Profile) -> set[str]:
     return {base, "alert"} if raised else {base}
 
 
-# Findings are turned into dicts a batch at a time (`FindingTable.batches`), so memory follows the batch,
-# not the number of findings: a finding-dense log of a million rows never holds a million dicts.
-RECORD_BATCH = 4096
+# Findings stay columns until they are written: `FindingTable.frames()` gives them a batch at a time as
+# `FindingFrame`s (each text made once per distinct input), and `batches()` turns those into dicts, so memory
+# follows the batch, not the number of findings: a finding-dense log of a million rows never holds a million dicts.
+RECORD_BATCH = 4096  # findings per batch of dicts
+FRAME_BATCH = 1 << 16  # findings per batch of columns (the JSON writer's)
 
 
 @dataclass
 class FindingTable:
-    """Every hit of every rule over a history; `records()` / `batches()` turn them into finding rows."""
+    """Every hit of every rule over a history; `frames()` / `records()` / `batches()` turn them into findings."""
 
     history: History
     hits: list[Hits]
@@ -343,15 +350,21 @@ class FindingTable:
         return out
 
     def batches(self, size: int | None = None, iso: bool = False):
-        """The finding rows of `records()`, in the same order, as lists of about `size` rows.
+        """The finding rows of `records()`, in the same order, as lists of about `size` rows; with `iso` the
+        date is ISO text and the keys are in the output order of dosing.batch.engine.FINDING_COLUMNS."""
+        for frame in self.frames(size or RECORD_BATCH):
+            yield frame.records(iso)
+
+    def frames(self, size: int | None = None) -> Iterator[FindingFrame]:
+        """The findings as column batches of about `size` findings, in output order.
 
         A batch covers whole patients (the sort key starts with the patient), so
         concatenating the batches gives exactly `records()`.
         """
-        h, total, size = self.history, self.count(), size or RECORD_BATCH
+        h, total, size = self.history, self.count(), size or FRAME_BATCH
         if total <= size or h.n == 0:
             if total:
-                yield self._records(self.hits, iso)
+                yield self.frame(self.hits)
             return
         per_row = np.zeros(h.n, dtype=np.int64)
         for x in self.hits:
@@ -368,58 +381,61 @@ class FindingTable:
                 if b > a:
                     part.append(_subset(x, o[a:b]))
             if part:
-                yield self._records(part, iso)
+                yield self.frame(part)
 
-    def _records(self, all_hits: list[Hits], iso: bool = False) -> list[dict]:
-        """The finding rows of these hits, sorted; with `iso` the date is ISO text and the keys are in the
-        output order of dosing.batch.engine.FINDING_COLUMNS (the batch path's JSON-ready row)."""
+    def frame(self, all_hits: list[Hits]) -> FindingFrame:
+        """These hits as one batch of findings: messages and basis texts made once per distinct input."""
         h, p = self.history, self.history.profile
-        out: list[dict[str, Any]] = []
-        keys: list[tuple] = []
-        for hits in all_hits:
-            msg = MESSAGES[hits.rule]
-            sev, src, rule_id = p.severity(hits.rule), p.source(hits.rule), hits.rule
-            measure, unit, comparison = hits.measure, hits.unit, hits.comparison
-            order = RULE_ORDER.get(hits.rule, 99)
-            # Whole columns to Python lists once per rule, not a numpy scalar per finding.
-            rows = hits.rows.tolist()
-            extra = {k: a.tolist() for k, a in hits.extra.items()}
-            values, thresholds = hits.value.tolist(), hits.threshold.tolist()
-            days = (hits.date if hits.date is not None else h.day[hits.rows]).tolist()
-            patients, lines, codes = (h.patient[hits.rows].tolist(), h.line[hits.rows].tolist(),
-                                      h.code[hits.rows].tolist())
-            cs = [{k: a[j] for k, a in extra.items()} for j in range(len(rows))] if extra else \
-                [{} for _ in rows]
-            for c, v, t, r in zip(cs, values, thresholds, rows):
-                c["value"], c["threshold"], c["row"] = v, t, r
-            messages = [msg(c) for c in cs]
-            basis_fn = BASIS.get(hits.rule)
-            if basis_fn is None:
-                bases = _default_bases(h, hits, rows, cs)
-            else:
-                bases = [basis_fn(h, hits, j, row, c) for j, (row, c) in enumerate(zip(rows, cs))]
-            vr, tr = _round_all(values, unit), _round_all(thresholds, unit)
-            dates = [_iso(d) for d in days] if iso else [day_to_date(d) for d in days]
-            for j in range(len(rows)):
-                if iso:
-                    out.append({
-                        "patient_id": str(patients[j]), "date": dates[j], "rule": rule_id, "severity": "alert" if cs[j].get("grade_alert") else sev,
-                        "message": messages[j], "measure": measure, "value": vr[j], "value_unit": unit,
-                        "threshold": tr[j], "threshold_unit": unit, "comparison": comparison, "source": src,
-                        "line": lines[j], "column": None, "basis": bases[j],
-                    })
-                else:
-                    out.append({
-                        "patient_id": str(patients[j]), "date": dates[j], "rule": rule_id, "severity": "alert" if cs[j].get("grade_alert") else sev,
-                        "message": messages[j], "measure": measure, "value": vr[j], "value_unit": unit,
-                        "threshold": tr[j], "threshold_unit": unit, "comparison": comparison, "source": src,
-                        "basis": bases[j], "line": lines[j], "column": None,
-                    })
-            keys.extend(zip(codes, days, lines, [order] * len(rows)))
-        if len(out) > 1:
-            perm = sorted(range(len(out)), key=keys.__getitem__)
-            out = [out[i] for i in perm]
-        return out
+        texts = RowTexts(h, _union(x.rows for x in all_hits))
+        parts = []
+        for x in all_hits:
+            grade = x.extra.get("grade_alert")
+            basis = BASIS.get(x.rule, measured_basis)(h, x, texts)
+            _no_repeated_keys(x.rule, basis)
+            parts.append(RuleFindings(
+                rule=x.rule, severity=p.severity(x.rule), measure=x.measure, unit=x.unit,
+                comparison=x.comparison, source=p.source(x.rule), patient=texts.patient(x.rows),
+                day=(x.date if x.date is not None else h.day[x.rows]).astype(np.int64), line=h.line[x.rows],
+                value=x.value, threshold=x.threshold, message=_messages(x), basis=basis,
+                alert=None if grade is None else grade > 0, sort_code=h.code[x.rows],
+                rank=RULE_ORDER.get(x.rule, 99)))
+        if len(parts) == 1:
+            order = np.arange(len(parts[0]))
+        else:
+            order = np.lexsort((np.concatenate([np.full(len(f), f.rank) for f in parts]),
+                                np.concatenate([f.line for f in parts]),
+                                np.concatenate([f.day for f in parts]),
+                                np.concatenate([f.sort_code for f in parts])))
+        return FindingFrame(parts, order)
+
+
+def _union(parts) -> np.ndarray:
+    """The distinct rows of several row arrays, sorted (by sorting: numpy's hashing unique is slower here)."""
+    a = np.concatenate(list(parts))
+    a.sort()
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
+def _messages(x: Hits) -> TextColumn:
+    """The rule's message (registry.MESSAGES, one function of the finding's values) once per distinct input."""
+    msg = MESSAGES[x.rule]
+    keys = ("value", "threshold", *x.extra)
+    return distinct(lambda *values: msg(dict(zip(keys, values))), x.value, x.threshold, *x.extra.values())
+
+
+def _no_repeated_keys(rule_id: str, basis: list[BasisEntry]) -> None:
+    """A finding's basis names each input once: two entries of one key must never both be shown."""
+    seen: dict[str, BasisEntry] = {}
+    for e in basis:
+        other = seen.get(e.key)
+        if other is not None:
+            both = np.ones(len(e.args[0]) if e.args else 0, dtype=bool)
+            for m in (e.present, other.present):
+                if m is not None:
+                    both &= m
+            if both.any():
+                raise ValueError(f"{rule_id}: basis key {e.key!r} would be shown twice for one finding")
+        seen[e.key] = e
 
 
 def _subset(x: Hits, idx: np.ndarray) -> Hits:
@@ -428,77 +444,87 @@ def _subset(x: Hits, idx: np.ndarray) -> Hits:
                 {k: a[idx] for k, a in x.extra.items()}, None if x.date is None else x.date[idx])
 
 
-def _round_all(xs: list[float], unit: str) -> list[float | None]:
-    """`_round` over a column of values."""
-    if unit in {"%", "day"}:
-        return [round(x, 2) if x - x == 0.0 else None for x in xs]
-    return [float(f"{x:.6g}") if x - x == 0.0 else None for x in xs]
+class RowTexts:
+    """For one batch: the texts of history rows that several rules show (patient, date, readings), made once
+    over the distinct rows with hits and taken for each rule's rows."""
+
+    def __init__(self, h: History, rows: np.ndarray):
+        self.h, self.rows = h, rows  # sorted, distinct
+        self._cache: dict[str, TextColumn] = {}
+
+    def _at(self, rows: np.ndarray, name: str, make) -> TextColumn:
+        col = self._cache.get(name)
+        if col is None:
+            col = self._cache[name] = make()
+        return col.take(np.searchsorted(self.rows, rows))
+
+    def patient(self, rows: np.ndarray) -> TextColumn:
+        h = self.h
+        return self._at(rows, "patient id", lambda: distinct(lambda g: str(h.patient[h.starts[g]]), h.gid[self.rows]))
+
+    def date(self, rows: np.ndarray) -> TextColumn:
+        """The rows' own dates, ISO."""
+        return self._at(rows, "date", lambda: distinct(_iso, self.h.day[self.rows]))
+
+    def reading(self, name: str, rows: np.ndarray) -> tuple[TextColumn, np.ndarray]:
+        """A measured column's values as shown (3 decimals at most), and where the rows have one."""
+        x = self.h.v[name]
+        present = np.isfinite(x[rows])
+        return self._at(rows, name, lambda: distinct(lambda v: _fmt(v, 3), x[self.rows],
+                                                     where=np.isfinite(x[self.rows]))), present
 
 
-def _round(x: float, unit: str) -> float | None:
-    if not math.isfinite(x):
-        return None
-    return round(float(x), 2) if unit in {"%", "day"} else float(f"{float(x):.6g}")
-
-
+# The readings a finding's basis shows by default, in this order: each with its date when the row has it.
 _BASIS_UNITS = {"trough": "ng/mL", "hours_post_dose": "h", "creatinine": "µmol/L", "sbp": "mmHg", "dbp": "mmHg",
                 "weight": "kg"}
 
 
-def _measured(h: History, rows: np.ndarray) -> tuple[list[str], dict[str, list[float]]]:
-    """For the hit rows at once: their dates as text, and each measured column as Python floats."""
-    return [_iso(d) for d in h.day[rows].tolist()], {name: h.v[name][rows].tolist() for name in _BASIS_UNITS}
-
-
-def _default_bases(h: History, hits: Hits, rows: list[int], cs: list[dict]) -> list[dict[str, str]]:
-    """`_default_basis` for every hit at once: each measured column formatted as a whole, then per row."""
-    whens = [_iso(d) for d in h.day[hits.rows].tolist()]
-    columns = []
+def measured_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    """The inputs a finding rests on by default: the measured values of its row, each with the row's date."""
+    when = texts.date(hits.rows)
+    out = []
     for name, unit in _BASIS_UNITS.items():
-        suffix = f" {unit} on "
-        columns.append((name, [f"{_fmt(x, 3)}{suffix}{w}" if x - x == 0.0 else None
-                               for x, w in zip(h.v[name][hits.rows].tolist(), whens)]))
-    out: list[dict[str, str]] = [{} for _ in rows]
-    for name, col in columns:
-        for b, text in zip(out, col):
-            if text is not None:
-                b[name] = text
-    rule_id = hits.rule
-    if rule_id in ("CREATININE_RISE", "DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE", "WEIGHT_JUMP", "TROUGH_TIMING"):
-        for j, (row, c) in enumerate(zip(rows, cs)):
-            _rule_basis(h, rule_id, row, c, whens[j], out[j])
+        shown, present = texts.reading(name, hits.rows)
+        out.append(BasisEntry(name, f"%s {unit} on %s", (shown, when), present))
     return out
 
 
-def _rule_basis(h: History, rule_id: str, row: int, c: dict, when: str, basis: dict[str, str]) -> None:
-    """The inputs beyond the row's own readings that some rules rest on."""
-    if rule_id == "CREATININE_RISE":
-        base_note = " (assumed)" if c.get("assumed") else ""
-        basis["baseline_creatinine"] = f"{fmt(c['baseline'])} µmol/L on {_date(c['baseline_day'])}{base_note}"
-    if rule_id in ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE"):
-        basis["dose"] = _rate(c) + f" from {when}"
-        if h.weight_idx[row] >= 0:
-            basis["weight"] = f"{fmt(h.v['weight'][h.weight_idx[row]])} kg on {_date(h.day[h.weight_idx[row]])}"
-    if rule_id == "WEIGHT_JUMP":
-        basis["previous_weight"] = f"{fmt(c['prev'])} kg on {_date(c['prev_day'])}"
-    if rule_id == "TROUGH_TIMING":
-        basis["product"] = str(h.product[row])
+def _creatinine_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    c = hits.extra
+    baseline = distinct(lambda b, d, assumed: f"{fmt(b)} µmol/L on {_date(d)}{' (assumed)' if assumed else ''}",
+                        c["baseline"], c["baseline_day"], c["assumed"])
+    return [*measured_basis(h, hits, texts), BasisEntry("baseline_creatinine", "%s", (baseline,))]
 
 
-def _default_basis(h: History, hits: Hits, j: int, row: int, c: dict,
-                   measured: tuple[list[str], dict[str, list[float]]] | None = None) -> dict[str, str]:
-    """The inputs a finding rests on: the measured values of its row, with the date."""
-    if measured is None:
-        measured, j = _measured(h, np.array([row])), 0
-    whens, values = measured
-    when = whens[j]
-    basis: dict[str, str] = {}
-    for name, unit in _BASIS_UNITS.items():
-        x = values[name][j]
-        if math.isfinite(x):
-            basis[name] = f"{_fmt(x, 3)} {unit} on {when}"
-    _rule_basis(h, hits.rule, row, c, when, basis)
-    return basis
+def _dose_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    """The dose as judged, and the weight in force it was converted with (where the row has no weight of its
+    own: a row's own weight is already in its measured basis, as the same text)."""
+    c = hits.extra
+    rate = distinct(lambda v, t, fw, mg: _rate({"value": v, "threshold": t, "from_weight": fw, "mg": mg}),
+                    hits.value, hits.threshold, c["from_weight"], c["mg"])
+    widx = h.weight_idx[hits.rows]
+    in_force = (widx >= 0) & ~np.isfinite(h.v["weight"][hits.rows])
+    weight = distinct(lambda w, d: f"{fmt(w)} kg on {_date(d)}", h.take(h.v["weight"], widx), h.take(h.day, widx),
+                      where=in_force)
+    return [*measured_basis(h, hits, texts), BasisEntry("dose", "%s from %s", (rate, texts.date(hits.rows))),
+            BasisEntry("weight", "%s", (weight,), in_force)]
+
+
+def _weight_jump_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    prev = distinct(lambda w, d: f"{fmt(w)} kg on {_date(d)}", hits.extra["prev"], hits.extra["prev_day"])
+    return [*measured_basis(h, hits, texts), BasisEntry("previous_weight", "%s", (prev,))]
+
+
+def _timing_basis(h: History, hits: Hits, texts: RowTexts) -> list[BasisEntry]:
+    product = distinct(str, h.product[hits.rows])
+    return [*measured_basis(h, hits, texts), BasisEntry("product", "%s", (product,))]
+
+
+BASIS["CREATININE_RISE"] = _creatinine_basis
+BASIS["DOSE_ABOVE_CEILING"] = _dose_basis
+BASIS["DOSE_BELOW_EFFECTIVE"] = _dose_basis
+BASIS["WEIGHT_JUMP"] = _weight_jump_basis
+BASIS["TROUGH_TIMING"] = _timing_basis
 
 
 def evaluate(cols: EventColumns, profile: Profile, as_of: dt.date | None = None,
