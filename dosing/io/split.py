@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ class Table:
     cells: dict[str, np.ndarray]  # field -> object array of cell text
     invalid: list[InvalidCell]  # whole-row problems found while splitting
     rows: int  # data rows seen, including refused ones
+    # field -> (codes, distinct texts) with cells[field] == texts[codes], when the splitter has them already
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def read_csv_bytes(data: bytes) -> Table:
@@ -88,12 +90,13 @@ def _blank_record(cells) -> bool:
 
 
 def _split_fast(data: bytes, arr: np.ndarray) -> Table:
-    """No quote characters: count commas per line with numpy, then let pandas split the good lines."""
+    """No quote characters: find every comma with numpy, count them per line, and cut the good lines' cells
+    at them (`_split_columns`)."""
     starts, ends, nxt = _line_bounds(data, arr)
     nlines = len(starts)
-    # Commas per line: each reduceat segment runs from a line's start to the next line's start.
-    # (int32 accumulation: numpy's cast to int64 here is ten times slower, and no line holds 2**31 commas)
-    commas = np.add.reduceat((arr == 44).view(np.uint8), starts, dtype=np.int32) if nlines else np.zeros(0, int)
+    comma_at = np.flatnonzero(arr == 44)
+    first_comma = np.searchsorted(comma_at, starts)  # the index of each line's first comma in comma_at
+    commas = np.diff(np.append(first_comma, len(comma_at)))  # commas from a line's start to the next line's
     bad = _bad_lines(data, arr, starts, ends)
     # Blank: empty, or only commas, spaces and tabs (an empty spreadsheet row). Cheap pre-filter on length.
     length = ends - starts
@@ -124,32 +127,86 @@ def _split_fast(data: bytes, arr: np.ndarray) -> Table:
         invalid.append(InvalidCell(int(i) + 1, WHOLE_ROW, "", _fields_expected(width, int(commas[i]) + 1)))
     good = data_line & ~refused
     good_idx = np.flatnonzero(good)
-    if good_idx.size == 0:
-        cells = {f: np.zeros(0, dtype=object) for f in header.positions}
-    else:
-        first, last = int(good_idx[0]), int(good_idx[-1])
-        if good_idx.size == last - first + 1:  # one contiguous run: no copy
-            body = memoryview(data)[starts[first]:nxt[last]]
-        else:
-            keep = np.repeat(good, nxt - starts)
-            body = arr[keep].tobytes()
-        cells = _pandas_split(body, header, good_idx.size)
+    cells, coded = _split_columns(data, arr, header, starts[good_idx], ends[good_idx], comma_at,
+                                  first_comma[good_idx])
     invalid.sort(key=lambda c: c.line)
-    return Table(header, good_idx.astype(np.int64) + 1, cells, invalid, int(data_line.sum()))
+    return Table(header, good_idx.astype(np.int64) + 1, cells, invalid, int(data_line.sum()), coded)
 
 
-def _pandas_split(body, header: Header, expected_rows: int) -> dict[str, np.ndarray]:
-    fields = list(header.positions)
-    use = [header.positions[f] for f in fields]
-    df = pd.read_csv(
-        io.BytesIO(body), header=None, names=list(range(header.width)), usecols=use, dtype=object,
-        keep_default_na=False, na_filter=False, engine="c", encoding="utf-8", quoting=csv.QUOTE_NONE,
-        skip_blank_lines=False,
-    )
-    if len(df) != expected_rows:  # defensive: the structural scan and pandas disagree
-        raise LogFormatError(f"internal reader mismatch ({len(df)} rows parsed, {expected_rows} expected); "
-                             "please report this with the file's structure (not its contents)")
-    return {f: df[header.positions[f]].to_numpy(dtype=object) for f in fields}
+# MASKS[k]: the low k bytes of a little-endian 64-bit word.
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+WORD_BYTES = 8
+SHORT_FIELD = 2 * WORD_BYTES  # longer cells (notes, long ids) are read as Python text, one per cell
+
+
+def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarray, end: np.ndarray,
+                   comma_at: np.ndarray, first_comma: np.ndarray) -> tuple[dict[str, np.ndarray], dict]:
+    """The cells of each known field of the good lines, exactly as written, and their (codes, distinct texts).
+
+    Each good line (`start`/`end`: its bytes without CR/LF) holds exactly `width - 1` commas, from
+    `comma_at[first_comma]` on, so cell j runs from after comma j-1 to comma j. Each cell of up to 16 bytes
+    is read as two 64-bit words and the distinct cells are found by hashing those words (pandas.factorize):
+    a million-row column makes only its distinct texts into Python strings, and the cell array is a
+    take from them. (What pandas' C reader returns for the same lines, tests/test_split_columns.py checks.)
+    """
+    n = len(start)
+    if n == 0:
+        return {f: np.zeros(0, dtype=object) for f in header.positions}, {}
+    padded = np.zeros(len(arr) + WORD_BYTES, dtype=np.uint8)  # words may be read past the last byte
+    padded[:len(arr)] = arr
+    words = np.ndarray((len(arr) + 1,), dtype="<u8", buffer=padded, strides=(1,))  # a word at every offset
+    width = header.width
+    cells, coded = {}, {}
+    for f, j in header.positions.items():
+        cell_start = start if j == 0 else comma_at[first_comma + (j - 1)] + 1
+        cell_end = end if j == width - 1 else comma_at[first_comma + j]
+        codes, texts = _distinct_cells(data, words, cell_start, cell_end)
+        cells[f] = texts[codes]
+        coded[f] = (codes, texts)
+    return cells, coded
+
+
+def _distinct_cells(body, words: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct texts) of one column's cells given by byte offsets (texts[codes] are the cells)."""
+    n = len(start)
+    length = end - start
+    longest = int(length.max()) if n else 0
+    if longest <= SHORT_FIELD:
+        codes = _short_codes(words, start, length, longest)
+        short = None
+    else:
+        short = np.flatnonzero(length <= SHORT_FIELD)
+        codes = np.empty(n, dtype=np.intp)
+        codes[short] = _short_codes(words, start[short], length[short], SHORT_FIELD)
+    # The first row of each distinct short cell: a reversed scatter, where the last write (the lowest row) wins.
+    rows = np.arange(n) if short is None else short
+    first = np.zeros(int(codes[rows].max()) + 1 if len(rows) else 0, dtype=np.int64)
+    first[codes[rows][::-1]] = rows[::-1]
+    texts = [bytes(body[a:b]).decode("utf-8") for a, b in zip(start[first].tolist(), end[first].tolist())]
+    if short is not None:  # notes and other long cells: as Python text, each distinct one once
+        long = np.flatnonzero(length > SHORT_FIELD)
+        cells = np.empty(len(long), dtype=object)
+        cells[:] = [bytes(body[a:b]).decode("utf-8") for a, b in zip(start[long].tolist(), end[long].tolist())]
+        l_codes, l_texts = pd.factorize(cells)
+        codes[long] = l_codes + len(texts)
+        texts += list(l_texts)
+    out = np.empty(len(texts), dtype=object)
+    out[:] = texts
+    return codes, out
+
+
+def _short_codes(words: np.ndarray, start: np.ndarray, length: np.ndarray, longest: int) -> np.ndarray:
+    """Codes of cells of at most 16 bytes: equal cells, equal codes (each cell read as two words, the bytes
+    past its end masked off; no cell holds a NUL byte, so the masked zeros cannot make two cells equal)."""
+    codes = np.zeros(len(start), dtype=np.intp)
+    for w in range(0, longest, WORD_BYTES):
+        if w:
+            word = words[np.minimum(start + w, len(words) - 1)] & _MASKS[np.clip(length - w, 0, WORD_BYTES)]
+        else:
+            word = words[start] & _MASKS[np.minimum(length, WORD_BYTES)]
+        c, u = pd.factorize(word)
+        codes = pd.factorize(codes * len(u) + c)[0] if w else c
+    return codes
 
 
 def _first(mask: np.ndarray) -> int | None:

@@ -43,9 +43,24 @@ def _number_problem(text: str, unit: str, example: str, number: str) -> tuple[fl
     return math.nan, f"a plain number in {unit} (the unit is in the header), e.g. '{number}'"
 
 
-def _per_unique(cells: np.ndarray, fn, sort: bool = False, keep: list | None = None):
-    """Apply fn once per distinct cell text: (codes, list of fn results); `keep` receives the texts."""
+def _per_unique(cells: np.ndarray, fn, sort: bool = False, keep: list | None = None,
+                coded: tuple[np.ndarray, np.ndarray] | None = None):
+    """Apply fn once per distinct cell text: (codes, list of fn results); `keep` receives the texts.
+
+    `coded` is the splitter's (codes, distinct texts) of the same cells, when it has them (no hashing again).
+    """
     n = len(cells)
+    if coded is not None:
+        codes, distinct = coded
+        if sort:
+            order = np.argsort(distinct, kind="stable")
+            rank = np.empty(len(order), dtype=np.intp)
+            rank[order] = np.arange(len(order))
+            codes, distinct = rank[codes], distinct[order]
+        texts = distinct.tolist()
+        if keep is not None:
+            keep.extend(texts)
+        return codes, [fn(u) for u in texts]
     # A mostly empty column (dose, weight, event) hashes only its filled cells; a sample decides cheaply.
     if not sort and n and (cells[:: max(1, n // 512)] == "").mean() > 0.5:
         blank = cells == ""
@@ -116,13 +131,20 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
 
     # patient_id: kept exactly, except that tacro's own export neutralisation ("'-5" for "-5",
     # dosing.io.csvsafe) is undone here, once, so `check` and `import` see the same ids.
+    coded = dict(table.coded)
     pid_cells = cells["patient_id"]
-    if n and any(t.startswith("'") for t in pd.unique(pid_cells)):
+    pid_distinct = coded["patient_id"][1] if "patient_id" in coded else pd.unique(pid_cells)
+    if n and any(t.startswith("'") for t in pid_distinct):
         pid_cells = cells["patient_id"] = np.array([csvsafe.restore(t) for t in pid_cells], dtype=object)
+        coded.pop("patient_id", None)  # two texts may now be one id
     if "note" in cells:
-        cells["note"] = np.array([csvsafe.restore(t) if t[:1] == "'" else t for t in cells["note"]], dtype=object)
+        notes = coded["note"][1] if "note" in coded else cells["note"]
+        if any(t[:1] == "'" for t in notes):
+            cells["note"] = np.array([csvsafe.restore(t) if t[:1] == "'" else t for t in cells["note"]],
+                                     dtype=object)
     pid_texts: list[str] = []
-    pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts)
+    pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts,
+                                     coded=coded.get("patient_id"))
     note("patient_id", pid_codes, [e for _, e in pid_res])
     pid_ok = ~np.array([e is not None for _, e in pid_res], dtype=bool)[pid_codes] if n else np.zeros(0, bool)
 
@@ -131,7 +153,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         d, e = _try(lambda v: check_date("date", v, as_of), u)
         return (d.toordinal() if d is not None else 0), e
 
-    d_codes, d_res = _per_unique(cells["date"], date_of)
+    d_codes, d_res = _per_unique(cells["date"], date_of, coded=coded.get("date"))
     note("date", d_codes, [e for _, e in d_res])
     day = np.array([d for d, _ in d_res], dtype=np.int64)[d_codes] if n else np.zeros(0, np.int64)
     date_ok = ~np.array([e is not None for _, e in d_res], dtype=bool)[d_codes] if n else np.zeros(0, bool)
@@ -149,7 +171,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             name, e = _try(Event._event, u)
             return (EVENT_CODES[name] if name else 0), e
 
-        e_codes, e_res = _per_unique(cells["event"], event_of)
+        e_codes, e_res = _per_unique(cells["event"], event_of, coded=coded.get("event"))
         note("event", e_codes, [e for _, e in e_res])
         event = np.array([c for c, _ in e_res], dtype=np.int8)[e_codes]
 
@@ -161,7 +183,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             key, e = _try(lambda v: profile.product(v).key, u)
             return key or "", e
 
-        p_codes, p_res = _per_unique(cells["product"], product_of)
+        p_codes, p_res = _per_unique(cells["product"], product_of, coded=coded.get("product"))
         note("product", p_codes, [e for _, e in p_res])
         product = np.array([k for k, _ in p_res] or [""], dtype=object)[p_codes]
 
@@ -175,7 +197,8 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         factor = units.column_factor(unit, kind, fld)
         example = f"{h.names[fld]} [{unit}]"
         number = units.KINDS[kind].example.split()[0]
-        codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number))  # noqa: B023 (called here)
+        codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number),  # noqa: B023
+                                 coded=coded.get(fld))
         raw_u = np.array([v for v, _ in res] or [math.nan], dtype=float)
         expected = [e for _, e in res]
         with np.errstate(invalid="ignore", over="ignore"):
