@@ -21,7 +21,7 @@ from json.encoder import encode_basestring  # the escaping json uses with ensure
 
 import numpy as np
 
-from dosing.core.frames import FindingFrame, RuleFindings, TextColumn, combine, distinct, round_value
+from dosing.core.frames import BasisEntry, FindingFrame, RuleFindings, TextColumn, combine, distinct, round_value
 
 # Findings per joined chunk: a few MB, so each chunk reuses the heap instead of mapping fresh pages.
 CHUNK_FINDINGS = 2048
@@ -43,13 +43,19 @@ def _number(x: float, unit: str) -> bytes:
 
 def chunks(frame: FindingFrame, head: bytes, tail: bytes) -> Iterator[bytes]:
     """The frame's findings as JSON objects in output order, each `head + object + tail`, a chunk at a time."""
-    mats = [_pieces(f, head, tail) for f in frame.parts]
-    width = max(m.shape[1] for m in mats)
-    if len(mats) == 1:
-        rows = mats[0]
-    else:
-        rows = np.concatenate([_widen(m, width) for m in mats])[frame.order]
-    for i in range(0, len(rows), CHUNK_FINDINGS):
+    pieces = [_pieces(f, head, tail) for f in frame.parts]
+    n, width = len(frame), max(len(p) for p in pieces)
+    rows = np.empty((n, width), dtype=object)
+    where = np.empty(n, dtype=np.int64)  # the output position of each finding, the parts one after the other
+    where[frame.order] = np.arange(n)
+    offset = 0
+    for f, cols in zip(frame.parts, pieces):
+        at = slice(None) if len(pieces) == 1 else where[offset:offset + len(f)]
+        offset += len(f)
+        for j, c in enumerate(cols):  # each piece straight to its findings' output rows
+            rows[at, j] = c.texts[c.codes] if isinstance(c, TextColumn) else c
+        rows[at, len(cols):] = b""  # a rule with fewer pieces: empty ones after its tail
+    for i in range(0, n, CHUNK_FINDINGS):
         yield b"".join(rows[i:i + CHUNK_FINDINGS].ravel().tolist())
 
 
@@ -59,21 +65,11 @@ def frame_lines(frame: FindingFrame, indent: bytes = b"") -> list[bytes]:
     return b"".join(chunks(frame, indent, sep)).split(sep)[:-1]
 
 
-def _widen(m: np.ndarray, width: int) -> np.ndarray:
-    """Rows of `width` pieces: empty pieces after the finding's own."""
-    if m.shape[1] == width:
-        return m
-    out = np.empty((m.shape[0], width), dtype=object)
-    out[:, :m.shape[1]] = m
-    out[:, m.shape[1]:] = b""
-    return out
-
-
-def _pieces(f: RuleFindings, head: bytes, tail: bytes) -> np.ndarray:
-    """One row of pieces per finding of one rule (see the module's docstring)."""
+def _pieces(f: RuleFindings, head: bytes, tail: bytes) -> list[TextColumn | np.ndarray | bytes]:
+    """The pieces of one rule's findings, as columns (see the module's docstring)."""
     unit = f.unit
-    cols: list[TextColumn | np.ndarray | bytes] = [head + b'{"patient_id": ']
-    cols.append(f.patient.map(lambda p: _quoted(p) + b', "date": '))
+    cols: list[TextColumn | np.ndarray | bytes] = [f.patient.map(lambda p: head + b'{"patient_id": ' + _quoted(p)
+                                                                 + b', "date": ')]
     after_date = b', "rule": ' + _quoted(f.rule) + b', "severity": '
     if f.alert is None:
         after_date += _quoted(f.severity) + b', "message": '
@@ -92,30 +88,64 @@ def _pieces(f: RuleFindings, head: bytes, tail: bytes) -> np.ndarray:
                          + b', "line": ')))
     cols.append(f.line.astype(np.int64).astype("S"))
     cols.append(b', "column": null, "basis": {')
-    # Each basis entry: empty where not shown; where shown, with ", " before it unless it is the first.
     n = len(f)
     shown_before = np.zeros(n, dtype=bool)
     for e in f.basis:
-        template = _inner(e.template)
-        key = _quoted(e.key)
-        if e.args:
-            text = _rendered([a.map(_inner) for a in e.args], lambda *args, t=template: t % args)
-        else:
-            text = TextColumn(np.array([template % ()], dtype=object), np.zeros(n, dtype=np.int64))
-        k = len(text.texts)
-        variants = np.empty(1 + 2 * k, dtype=object)
-        variants[0] = b""
-        variants[1:1 + k] = [key + b': "' + t + b'"' for t in text.texts.tolist()]
-        variants[1 + k:] = [b", " + key + b': "' + t + b'"' for t in text.texts.tolist()]
         present = np.ones(n, dtype=bool) if e.present is None else e.present
-        codes = np.where(present, 1 + text.codes + np.where(shown_before, k, 0), 0)
-        cols.append(TextColumn(variants, codes))
+        cols += _entry_pieces(e, present, shown_before)
         shown_before |= present
     cols.append(b"}}" + tail)
-    m = np.empty((n, len(cols)), dtype=object)
-    for j, c in enumerate(cols):
-        m[:, j] = c.texts[c.codes] if isinstance(c, TextColumn) else c
-    return m
+    return cols
+
+
+def _entry_pieces(e: BasisEntry, present: np.ndarray, shown_before: np.ndarray) -> list[TextColumn]:
+    """One basis entry `"key": "lit0 arg0 lit1 arg1 ... litm"` as m pieces (one if it has no argument):
+    the first with the separator (", " unless no entry is shown before it), the key and arg0; then each
+    further argument with the literal text after it. Empty where the entry is not shown. Each piece is
+    made from its argument's distinct texts, never from their combinations."""
+    literals = [_inner(t) for t in _literal_parts(e.template)]
+    key = _quoted(e.key) + b': "'
+    args = [a.map(_inner) for a in e.args]
+    closing = b'"'
+    if not args:
+        texts = np.array([b"", key + literals[0] + closing, b", " + key + literals[0] + closing], dtype=object)
+        return [TextColumn(texts, np.where(present, np.where(shown_before, 2, 1), 0))]
+    # The first piece: separator, key, the first literal, the first argument and the literal after it.
+    a0 = args[0]
+    k = len(a0.texts)
+    after0 = literals[1] + (closing if len(args) == 1 else b"")
+    firsts = np.empty(1 + 2 * k, dtype=object)
+    firsts[0] = b""
+    firsts[1:1 + k] = [key + literals[0] + t + after0 for t in a0.texts.tolist()]
+    firsts[1 + k:] = [b", " + key + literals[0] + t + after0 for t in a0.texts.tolist()]
+    out = [TextColumn(firsts, np.where(present, 1 + a0.codes + np.where(shown_before, k, 0), 0))]
+    for i, a in enumerate(args[1:], start=1):
+        after = literals[i + 1] + (closing if i == len(args) - 1 else b"")
+        texts = np.empty(len(a.texts) + 1, dtype=object)
+        texts[:-1] = [t + after for t in a.texts.tolist()]
+        texts[-1] = b""
+        out.append(TextColumn(texts, np.where(present, a.codes, len(a.texts))))
+    return out
+
+
+def _literal_parts(template: str) -> list[str]:
+    """The literal texts around each %s of a %-template ("%%" is a percent sign)."""
+    parts, current, i = [], [], 0
+    while i < len(template):
+        if template[i] == "%":
+            nxt = template[i + 1:i + 2]
+            if nxt == "%":
+                current.append("%")
+            elif nxt == "s":
+                parts.append("".join(current))
+                current = []
+            else:
+                raise ValueError(f"basis template {template!r}: only %s and %% are allowed")
+            i += 2
+        else:
+            current.append(template[i])
+            i += 1
+    return [*parts, "".join(current)]
 
 
 def _rendered(cols: list[TextColumn], render) -> TextColumn:

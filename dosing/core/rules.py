@@ -451,12 +451,15 @@ class RowTexts:
     def __init__(self, h: History, rows: np.ndarray):
         self.h, self.rows = h, rows  # sorted, distinct
         self._cache: dict[str, TextColumn] = {}
+        self._asked: tuple[np.ndarray, np.ndarray] | None = None  # the last rows asked for, and their places
 
     def _at(self, rows: np.ndarray, name: str, make) -> TextColumn:
         col = self._cache.get(name)
         if col is None:
             col = self._cache[name] = make()
-        return col.take(np.searchsorted(self.rows, rows))
+        if self._asked is None or self._asked[0] is not rows:  # one rule asks for its rows several times
+            self._asked = (rows, np.searchsorted(self.rows, rows))
+        return col.take(self._asked[1])
 
     def patient(self, rows: np.ndarray) -> TextColumn:
         h = self.h
