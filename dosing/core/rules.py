@@ -27,10 +27,14 @@ from dosing.core.registry import BASIS, MESSAGES, RULES, Hits, message, rule
 
 
 def _hits(h: History, rule_id: str, mask: np.ndarray, measure: str, value: np.ndarray, unit: str,
-          threshold, comparison: str, **extra: np.ndarray) -> Hits:
+          threshold, comparison: str, **extra: np.ndarray | float) -> Hits:
+    """The rows where `mask` holds, with the value, threshold and extra columns there (a number given for
+    an extra column is the same on every row: no full-length array is made for it)."""
     rows = np.flatnonzero(mask)
     thr = np.broadcast_to(np.asarray(threshold, dtype=float), (h.n,))[rows]
-    return Hits(rule_id, rows, measure, value[rows], unit, thr, comparison, {k: a[rows] for k, a in extra.items()})
+    return Hits(rule_id, rows, measure, value[rows], unit, thr, comparison,
+                {k: a[rows] if isinstance(a, np.ndarray) else np.full(len(rows), float(a))
+                 for k, a in extra.items()})
 
 
 def fmt(x: float, places: int = 3) -> str:
@@ -66,7 +70,7 @@ def _iso(day: int) -> str:
 def trough_low(h: History) -> Hits:
     t, low = h.v["trough"], h.profile.canonical("trough_low")
     return _hits(h, "TROUGH_LOW", lt(t, low), "trough", t, "ng/mL", low, "<",
-                 high=np.full(h.n, h.profile.canonical("trough_high")))
+                 high=h.profile.canonical("trough_high"))
 
 
 @message("TROUGH_LOW")
@@ -79,7 +83,7 @@ def _(c: dict) -> str:
 def trough_high(h: History) -> Hits:
     t, high = h.v["trough"], h.profile.canonical("trough_high")
     return _hits(h, "TROUGH_HIGH", gt(t, high), "trough", t, "ng/mL", high, ">",
-                 low=np.full(h.n, h.profile.canonical("trough_low")))
+                 low=h.profile.canonical("trough_low"))
 
 
 @message("TROUGH_HIGH")
@@ -93,7 +97,7 @@ def trough_upper_band(h: History) -> Hits:
     t = h.v["trough"]
     band, high = h.profile.canonical("trough_upper_band"), h.profile.canonical("trough_high")
     mask = ge(t, band) & ~gt(t, high)
-    return _hits(h, "TROUGH_UPPER_BAND", mask, "trough", t, "ng/mL", band, ">=", high=np.full(h.n, high))
+    return _hits(h, "TROUGH_UPPER_BAND", mask, "trough", t, "ng/mL", band, ">=", high=high)
 
 
 @message("TROUGH_UPPER_BAND")
@@ -111,7 +115,7 @@ def trough_timing(h: History) -> Hits:
     outside = lt(hrs, target - tol) | gt(hrs, target + tol)
     mask = twelve & h.has("trough") & outside
     return _hits(h, "TROUGH_TIMING", mask, "hours after dose", hrs, "h", target, "outside",
-                 tol=np.full(h.n, tol))
+                 tol=tol)
 
 
 @message("TROUGH_TIMING")
@@ -155,7 +159,7 @@ def _bp(h: History, which: str):
     value = np.where(by_sys, s, d)
     threshold = np.where(by_sys, ts, td)
     hits = _hits(h, which, mask, "blood pressure", value, "mmHg", threshold, ">=",
-                 sbp=s, dbp=d, ts=np.full(h.n, ts), td=np.full(h.n, td), by_sys=by_sys.astype(float))
+                 sbp=s, dbp=d, ts=ts, td=td, by_sys=by_sys.astype(float))
     return hits
 
 
@@ -191,7 +195,7 @@ def dose_above_ceiling(h: History) -> Hits:
     # Graded: far above the ceiling (profile ceiling_alert_rate) is an alert, not the rule's usual warning.
     return _hits(h, "DOSE_ABOVE_CEILING", mask, "dose", h.rate, "mg/kg/day", c, ">",
                  mg=h.mg, from_weight=h.rate_from_weight.astype(float),
-                 alert_at=np.full(h.n, alert_at), grade_alert=ge(h.rate, alert_at).astype(float))
+                 alert_at=alert_at, grade_alert=ge(h.rate, alert_at).astype(float))
 
 
 @message("DOSE_ABOVE_CEILING")
@@ -250,7 +254,7 @@ def dose_jump(h: History) -> Hits:
     prev = np.where(h.dose_set, h.prev_dose_row, -1)
     return _hits(h, "DOSE_JUMP", up | down, "dose change", ratio, "times", np.where(down, 1.0 / limit, limit),
                  "at or beyond", new=new, old=old, per_kg=per_kg.astype(float),
-                 old_day=h.take(h.day, prev), limit=np.full(h.n, limit))
+                 old_day=h.take(h.day, prev), limit=limit)
 
 
 def _jump_dose(x: float, per_kg: float) -> str:

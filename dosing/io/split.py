@@ -31,7 +31,7 @@ def read_csv_bytes(data: bytes) -> Table:
         data = data[len(BOM):]
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise LogFormatError("the log is UTF-16 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet program)")
-    if not data.strip():
+    if not data or data.isspace():  # (isspace stops at the first other byte; strip() would copy the file)
         raise LogFormatError("the log is empty: the first line must be a header naming patient_id and date")
     arr = np.frombuffer(data, dtype=np.uint8)
     lone_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
