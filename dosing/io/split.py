@@ -152,9 +152,7 @@ def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarr
     n = len(start)
     if n == 0:
         return {f: np.zeros(0, dtype=object) for f in header.positions}, {}
-    padded = np.zeros(len(arr) + WORD_BYTES, dtype=np.uint8)  # words may be read past the last byte
-    padded[:len(arr)] = arr
-    words = np.ndarray((len(arr) + 1,), dtype="<u8", buffer=padded, strides=(1,))  # a word at every offset
+    words = _Words(arr)
     width = header.width
     cells, coded = {}, {}
     for f, j in header.positions.items():
@@ -166,7 +164,31 @@ def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarr
     return cells, coded
 
 
-def _distinct_cells(body, words: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class _Words:
+    """The 64-bit little-endian word at any byte offset of the data (bytes past the end read as zero),
+    without copying the data: a strided view for offsets a whole word fits after, a small padded copy of
+    the last bytes for the rest."""
+
+    def __init__(self, arr: np.ndarray):
+        self.size = len(arr)
+        body = max(self.size - WORD_BYTES + 1, 0)  # offsets with a whole word inside the data
+        self.view = np.ndarray((body,), dtype="<u8", buffer=arr, strides=(1,)) if body else np.zeros(0, "<u8")
+        self.tail_from = body
+        tail = np.zeros(2 * WORD_BYTES, dtype=np.uint8)
+        tail[:self.size - body] = arr[body:]
+        self.tail = np.ndarray((WORD_BYTES + 1,), dtype="<u8", buffer=tail, strides=(1,))
+
+    def __getitem__(self, offsets: np.ndarray) -> np.ndarray:
+        near_end = offsets >= self.tail_from
+        if not near_end.any():
+            return self.view[offsets]
+        out = np.empty(len(offsets), dtype=np.uint64)
+        out[~near_end] = self.view[offsets[~near_end]]
+        out[near_end] = self.tail[np.minimum(offsets[near_end] - self.tail_from, WORD_BYTES)]
+        return out
+
+
+def _distinct_cells(body, words: _Words, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts) of one column's cells given by byte offsets (texts[codes] are the cells)."""
     n = len(start)
     length = end - start
@@ -195,13 +217,13 @@ def _distinct_cells(body, words: np.ndarray, start: np.ndarray, end: np.ndarray)
     return codes, out
 
 
-def _short_codes(words: np.ndarray, start: np.ndarray, length: np.ndarray, longest: int) -> np.ndarray:
+def _short_codes(words: _Words, start: np.ndarray, length: np.ndarray, longest: int) -> np.ndarray:
     """Codes of cells of at most 16 bytes: equal cells, equal codes (each cell read as two words, the bytes
     past its end masked off; no cell holds a NUL byte, so the masked zeros cannot make two cells equal)."""
     codes = np.zeros(len(start), dtype=np.intp)
     for w in range(0, longest, WORD_BYTES):
         if w:
-            word = words[np.minimum(start + w, len(words) - 1)] & _MASKS[np.clip(length - w, 0, WORD_BYTES)]
+            word = words[start + w] & _MASKS[np.clip(length - w, 0, WORD_BYTES)]
         else:
             word = words[start] & _MASKS[np.minimum(length, WORD_BYTES)]
         c, u = pd.factorize(word)
