@@ -159,6 +159,8 @@ def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarr
         cell_start = start if j == 0 else comma_at[first_comma + (j - 1)] + 1
         cell_end = end if j == width - 1 else comma_at[first_comma + j]
         codes, texts = _distinct_cells(data, words, cell_start, cell_end)
+        if len(texts) < 2 ** 31:  # half the memory for a long log's codes
+            codes = codes.astype(np.int32)
         cells[f] = texts[codes]
         coded[f] = (codes, texts)
     return cells, coded

@@ -131,7 +131,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
 
     # patient_id: kept exactly, except that tacro's own export neutralisation ("'-5" for "-5",
     # dosing.io.csvsafe) is undone here, once, so `check` and `import` see the same ids.
-    coded = dict(table.coded)
+    coded, table.coded = table.coded, {}  # each column's codes are dropped once used (memory)
     pid_cells = cells["patient_id"]
     pid_distinct = coded["patient_id"][1] if "patient_id" in coded else pd.unique(pid_cells)
     if n and any(t.startswith("'") for t in pid_distinct):
@@ -144,7 +144,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
                                      dtype=object)
     pid_texts: list[str] = []
     pid_codes, pid_res = _per_unique(pid_cells, lambda u: _try(check_patient_id, u), sort=True, keep=pid_texts,
-                                     coded=coded.get("patient_id"))
+                                     coded=coded.pop("patient_id", None))
     note("patient_id", pid_codes, [e for _, e in pid_res])
     pid_ok = ~np.array([e is not None for _, e in pid_res], dtype=bool)[pid_codes] if n else np.zeros(0, bool)
 
@@ -153,7 +153,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         d, e = _try(lambda v: check_date("date", v, as_of), u)
         return (d.toordinal() if d is not None else 0), e
 
-    d_codes, d_res = _per_unique(cells["date"], date_of, coded=coded.get("date"))
+    d_codes, d_res = _per_unique(cells["date"], date_of, coded=coded.pop("date", None))
     note("date", d_codes, [e for _, e in d_res])
     day = np.array([d for d, _ in d_res], dtype=np.int64)[d_codes] if n else np.zeros(0, np.int64)
     date_ok = ~np.array([e is not None for _, e in d_res], dtype=bool)[d_codes] if n else np.zeros(0, bool)
@@ -171,7 +171,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             name, e = _try(Event._event, u)
             return (EVENT_CODES[name] if name else 0), e
 
-        e_codes, e_res = _per_unique(cells["event"], event_of, coded=coded.get("event"))
+        e_codes, e_res = _per_unique(cells["event"], event_of, coded=coded.pop("event", None))
         note("event", e_codes, [e for _, e in e_res])
         event = np.array([c for c, _ in e_res], dtype=np.int8)[e_codes]
 
@@ -183,7 +183,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
             key, e = _try(lambda v: profile.product(v).key, u)
             return key or "", e
 
-        p_codes, p_res = _per_unique(cells["product"], product_of, coded=coded.get("product"))
+        p_codes, p_res = _per_unique(cells["product"], product_of, coded=coded.pop("product", None))
         note("product", p_codes, [e for _, e in p_res])
         product = np.array([k for k, _ in p_res] or [""], dtype=object)[p_codes]
 
@@ -198,7 +198,7 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         example = f"{h.names[fld]} [{unit}]"
         number = units.KINDS[kind].example.split()[0]
         codes, res = _per_unique(cells[fld], lambda u: _number_problem(u, unit, example, number),  # noqa: B023
-                                 coded=coded.get(fld))
+                                 coded=coded.pop(fld, None))
         raw_u = np.array([v for v, _ in res] or [math.nan], dtype=float)
         expected = [e for _, e in res]
         with np.errstate(invalid="ignore", over="ignore"):
