@@ -40,9 +40,24 @@ def read_csv_bytes(data: bytes) -> Table:
     return _split_fast(data, arr)
 
 
+POSITION_BLOCK = 1 << 22
+
+
+def positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    """The offsets of every `byte` in `arr`, found a 4 MB block at a time (no file-sized temporary), as
+    32-bit integers when the data allow (a log is at most TACRO_MAX_INPUT_BYTES, 2 GiB by default)."""
+    dtype = np.dtype(np.int32 if len(arr) < 2 ** 31 - POSITION_BLOCK else np.int64)
+    parts: list[np.ndarray] = []
+    for i in range(0, len(arr), POSITION_BLOCK):
+        found = np.flatnonzero(arr[i:i + POSITION_BLOCK] == byte).astype(dtype)
+        found += i
+        parts.append(found)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 def _line_bounds(data: bytes, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Start, end (exclusive, without CR/LF) and next-start of each physical line."""
-    nl = np.flatnonzero(arr == 10)
+    nl = positions(arr, 10).astype(np.int64)
     starts = np.concatenate(([0], nl + 1))
     nxt = np.concatenate((nl + 1, [len(data)]))
     if starts[-1] == len(data):
@@ -94,7 +109,7 @@ def _split_fast(data: bytes, arr: np.ndarray) -> Table:
     at them (`_split_columns`)."""
     starts, ends, nxt = _line_bounds(data, arr)
     nlines = len(starts)
-    comma_at = np.flatnonzero(arr == 44)
+    comma_at = positions(arr, 44)
     first_comma = np.searchsorted(comma_at, starts)  # the index of each line's first comma in comma_at
     commas = np.diff(np.append(first_comma, len(comma_at)))  # commas from a line's start to the next line's
     bad = _bad_lines(data, arr, starts, ends)
