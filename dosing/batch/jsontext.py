@@ -50,11 +50,14 @@ def chunks(frame: FindingFrame, head: bytes, tail: bytes) -> Iterator[bytes]:
     where[frame.order] = np.arange(n)
     offset = 0
     for f, cols in zip(frame.parts, pieces):
-        at = slice(None) if len(pieces) == 1 else where[offset:offset + len(f)]
+        # The rule's findings as a block of rows, then each row to its place in the output.
+        block = rows if len(pieces) == 1 else np.empty((len(f), width), dtype=object)
+        for j, c in enumerate(cols):
+            block[:, j] = c.texts[c.codes] if isinstance(c, TextColumn) else c
+        block[:, len(cols):] = b""  # a rule with fewer pieces: empty ones after its tail
+        if len(pieces) > 1:
+            rows[where[offset:offset + len(f)]] = block
         offset += len(f)
-        for j, c in enumerate(cols):  # each piece straight to its findings' output rows
-            rows[at, j] = c.texts[c.codes] if isinstance(c, TextColumn) else c
-        rows[at, len(cols):] = b""  # a rule with fewer pieces: empty ones after its tail
     for i in range(0, n, CHUNK_FINDINGS):
         yield b"".join(rows[i:i + CHUNK_FINDINGS].ravel().tolist())
 
@@ -95,7 +98,37 @@ def _pieces(f: RuleFindings, head: bytes, tail: bytes) -> list[TextColumn | np.n
         cols += _entry_pieces(e, present, shown_before)
         shown_before |= present
     cols.append(b"}}" + tail)
-    return cols
+    return _folded(cols)
+
+
+def _folded(cols: list[TextColumn | np.ndarray | bytes]) -> list[TextColumn | np.ndarray | bytes]:
+    """The same pieces with each constant joined to the text piece next to it (the one before if it is a
+    text piece, else the one after): the order of the bytes is unchanged, each finding has fewer pieces."""
+    out: list[TextColumn | np.ndarray | bytes] = []
+    pending = b""
+    for c in cols:
+        if isinstance(c, bytes):
+            last = out[-1] if out else None
+            if isinstance(last, TextColumn):
+                out[-1] = TextColumn(_each(last.texts, lambda t, c=c: t + c), last.codes)
+            else:
+                pending += c
+            continue
+        if pending and isinstance(c, TextColumn):
+            c = TextColumn(_each(c.texts, lambda t, p=pending: p + t), c.codes)
+        elif pending:
+            out.append(pending)
+        pending = b""
+        out.append(c)
+    if pending:
+        out.append(pending)
+    return out
+
+
+def _each(texts: np.ndarray, fn) -> np.ndarray:
+    out = np.empty(len(texts), dtype=object)
+    out[:] = [fn(t) for t in texts.tolist()]
+    return out
 
 
 def _entry_pieces(e: BasisEntry, present: np.ndarray, shown_before: np.ndarray) -> list[TextColumn]:
