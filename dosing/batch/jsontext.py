@@ -42,24 +42,44 @@ def _number(x: float, unit: str) -> bytes:
 
 
 def chunks(frame: FindingFrame, head: bytes, tail: bytes) -> Iterator[bytes]:
-    """The frame's findings as JSON objects in output order, each `head + object + tail`, a chunk at a time."""
-    pieces = [_pieces(f, head, tail) for f in frame.parts]
+    """The frame's findings as JSON objects in output order, each `head + object + tail`, a chunk at a time.
+
+    Piece j of every finding comes from one array of texts; only integer codes are put in output order,
+    and each chunk takes its texts straight into a list that is joined once."""
+    pieces = [[_text_column(c, len(f)) for c in _pieces(f, head, tail)] for f in frame.parts]
     n, width = len(frame), max(len(p) for p in pieces)
-    rows = np.empty((n, width), dtype=object)
-    where = np.empty(n, dtype=np.int64)  # the output position of each finding, the parts one after the other
-    where[frame.order] = np.arange(n)
-    offset = 0
-    for f, cols in zip(frame.parts, pieces):
-        # The rule's findings as a block of rows, then each row to its place in the output.
-        block = rows if len(pieces) == 1 else np.empty((len(f), width), dtype=object)
-        for j, c in enumerate(cols):
-            block[:, j] = c.texts[c.codes] if isinstance(c, TextColumn) else c
-        block[:, len(cols):] = b""  # a rule with fewer pieces: empty ones after its tail
-        if len(pieces) > 1:
-            rows[where[offset:offset + len(f)]] = block
-        offset += len(f)
+    columns = []
+    for j in range(width):
+        parts = [cols[j] if j < len(cols) else _EMPTY.take(np.zeros(len(f), dtype=np.int64))
+                 for f, cols in zip(frame.parts, pieces)]  # a rule with fewer pieces: empty ones at its end
+        if len(parts) == 1:
+            columns.append((parts[0].texts, parts[0].codes))
+            continue
+        bases = np.cumsum([0] + [len(c.texts) for c in parts[:-1]])
+        texts = np.concatenate([c.texts for c in parts])
+        codes = np.concatenate([c.codes + base for c, base in zip(parts, bases)])[frame.order]
+        columns.append((texts, codes))
+    flat: list = []
     for i in range(0, n, CHUNK_FINDINGS):
-        yield b"".join(rows[i:i + CHUNK_FINDINGS].ravel().tolist())
+        m = min(CHUNK_FINDINGS, n - i)
+        if len(flat) != m * width:
+            flat = [b""] * (m * width)
+        for j, (texts, codes) in enumerate(columns):
+            flat[j::width] = texts[codes[i:i + m]].tolist()
+        yield b"".join(flat)
+
+
+_EMPTY = TextColumn(np.array([b""], dtype=object), np.zeros(1, dtype=np.int64))
+
+
+def _text_column(c: TextColumn | np.ndarray | bytes, n: int) -> TextColumn:
+    if isinstance(c, TextColumn):
+        return c
+    if isinstance(c, bytes):
+        return TextColumn(np.array([c], dtype=object), np.zeros(n, dtype=np.int64))
+    texts = np.empty(n, dtype=object)  # one text per finding (the line numbers)
+    texts[:] = c.tolist()
+    return TextColumn(texts, np.arange(n, dtype=np.int64))
 
 
 def frame_lines(frame: FindingFrame, indent: bytes = b"") -> list[bytes]:
