@@ -37,6 +37,8 @@ LIST = """
 import asyncio, sys, time
 from tui.app import TacroApp
 
+N = int(sys.argv[2])
+
 async def ready(pilot):
     await pilot._wait_for_screen()
     while pilot.app.clinic is None:
@@ -44,9 +46,8 @@ async def ready(pilot):
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     screen = pilot.app.screen
-    n = int(sys.argv[2])
-    assert screen.query_one("#patients").row_count == n, screen.query_one("#patients").row_count
-    assert sum(1 for r in screen.rows.values() if r is not None) == n  # every row has its status
+    assert screen.query_one("#patients").row_count == N, screen.query_one("#patients").row_count
+    assert sum(1 for r in screen.rows.values() if r is not None) == N  # every row has its status
     sys.__stdout__.write(f"READY {time.time()}\\n")
     pilot.app.exit()
 
@@ -55,7 +56,8 @@ TacroApp.run = lambda self, **kw: _run(self, headless=True, size=(80, 24), auto_
 import dosing.cli.main as cli_main
 cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
 from dosing.cli.main import main
-sys.exit(main(["--db", sys.argv[1]]))
+sys.argv = ["tacro", "--db", sys.argv[1]]  # as the installed `tacro` runs: main() reads its arguments
+sys.exit(main())
 """
 
 
