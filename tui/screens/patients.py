@@ -88,6 +88,7 @@ class WorklistTable(DataTable):
         self.check_idle()
 
     def clear(self, columns: bool = False) -> WorklistTable:
+        self._offsets = []  # what Textual's clear empties: not worth building for the rows about to go
         super().clear(columns)
         self._order, self._offsets = [], None
         return self
@@ -119,7 +120,7 @@ class WorklistTable(DataTable):
         order = self._filled_order()
         if order is None:
             return DataTable._y_offsets.fget(self)  # type: ignore[attr-defined]
-        if self._offsets is None or len(self._offsets) != len(order):
+        if self._offsets is None:  # reset by fill and clear, the only changes that keep the order
             self._offsets = [(row.key, 0) for row in order]
         return self._offsets
 
