@@ -56,7 +56,6 @@ Bare().run(headless=True, size=(80, 24), auto_pilot=ready)
 
 TACRO = """
 import asyncio, sys, time
-from tui.app import TacroApp
 
 WHAT, N = sys.argv[2], int(sys.argv[3])
 
@@ -71,13 +70,21 @@ async def ready(pilot):
     sys.__stdout__.write(f"READY {time.time()}\\n")
     pilot.app.exit()
 
-_run = TacroApp.run
-TacroApp.run = lambda self, **kw: _run(self, headless=True, size=(80, 24), auto_pilot=ready)
 import dosing.cli.main as cli_main
+import tui.command
+
+def headless(args, _real=tui.command.run):
+    # Textual loads here, inside main(), as in the installed program (not before it, with the program's start-up
+    # settings not yet in force)
+    from tui.app import TacroApp
+    run = TacroApp.run
+    TacroApp.run = lambda self, **kw: run(self, headless=True, size=(80, 24), auto_pilot=ready)
+    return _real(args)
+
+tui.command.run = headless
 cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
-from dosing.cli.main import main
 sys.argv = ["tacro", "--db", sys.argv[1]]  # as the installed `tacro` runs: main() reads its arguments
-sys.exit(main())
+sys.exit(cli_main.main())
 """
 
 
