@@ -11,6 +11,7 @@ Targets (issue 10): 2,000 patients <= 2 s after launch; 20,000 <= 10 s. The rati
 the bare launch in the same run is printed beside the seconds, so a slower machine
 shows as a slower bare launch too; CPU seconds of each child are printed as well, since
 on a shared machine the wall time grows with other processes' load and CPU time does not. Runs alternate (bare, list, bare, ...).
+tacro runs as the installed program does (`main()` reading its arguments, from bytecode compiled first).
 
     .venv/bin/python benchmarks/tui_list.py                       # 2,000 and 20,000 patients, 3 runs each
     .venv/bin/python benchmarks/tui_list.py --patients 2000 --repeat 5
@@ -35,7 +36,8 @@ from benchmarks.tui_startup import timed as wall  # noqa: E402
 
 LIST = """
 import asyncio, sys, time
-from tui.app import TacroApp
+
+N = int(sys.argv[2])
 
 async def ready(pilot):
     await pilot._wait_for_screen()
@@ -44,18 +46,26 @@ async def ready(pilot):
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     screen = pilot.app.screen
-    n = int(sys.argv[2])
-    assert screen.query_one("#patients").row_count == n, screen.query_one("#patients").row_count
-    assert sum(1 for r in screen.rows.values() if r is not None) == n  # every row has its status
+    assert screen.query_one("#patients").row_count == N, screen.query_one("#patients").row_count
+    assert sum(1 for r in screen.rows.values() if r is not None) == N  # every row has its status
     sys.__stdout__.write(f"READY {time.time()}\\n")
     pilot.app.exit()
 
-_run = TacroApp.run
-TacroApp.run = lambda self, **kw: _run(self, headless=True, size=(80, 24), auto_pilot=ready)
 import dosing.cli.main as cli_main
+import tui.command
+
+def headless(args, _real=tui.command.run):
+    # Textual loads here, inside main(), as in the installed program (not before it, with the program's start-up
+    # settings not yet in force)
+    from tui.app import TacroApp
+    run = TacroApp.run
+    TacroApp.run = lambda self, **kw: run(self, headless=True, size=(80, 24), auto_pilot=ready)
+    return _real(args)
+
+tui.command.run = headless
 cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
-from dosing.cli.main import main
-sys.exit(main(["--db", sys.argv[1]]))
+sys.argv = ["tacro", "--db", sys.argv[1]]  # as the installed `tacro` runs: main() reads its arguments
+sys.exit(cli_main.main())
 """
 
 

@@ -9,6 +9,7 @@ variables or the error's text: both can hold patient data (reliability §10).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import traceback
 from collections.abc import Callable
@@ -55,6 +56,8 @@ class TacroApp(App[None]):
         self.poll = poll
         self._version: int | None = None
         self._watching = False
+        self.startup_gc_paused = False
+        """True while the program's start-up runs with the cyclic collector off (`end_startup` turns it on)."""
 
     def on_mount(self) -> None:
         if self.clinic is not None:
@@ -80,7 +83,12 @@ class TacroApp(App[None]):
             return None
 
     def check_store(self) -> bool:
-        """Re-read the screens that show the store if another process wrote to it; True when it had."""
+        """Re-read the screens that show the store if another process wrote to it; True when it had.
+
+        Not while a worker reads the store: the poll would wait on the store's lock, freezing the screen
+        for as long as the read takes; the next poll sees any change made meanwhile."""
+        if any(w.is_running for w in self.workers):
+            return False
         version = self._data_version()
         if version is None or version == self._version:
             return False
@@ -90,6 +98,14 @@ class TacroApp(App[None]):
             if refresh is not None:
                 refresh()
         return True
+
+    def end_startup(self) -> None:
+        """Once the first list is shown (or cannot be): the cyclic collector back on, with everything loaded
+        so far (Textual, the core, the first list) frozen, as `dosing.cli.main.end_startup` does for commands."""
+        if self.startup_gc_paused:
+            self.startup_gc_paused = False
+            gc.freeze()
+            gc.enable()
 
     def get_default_screen(self) -> Screen:
         from tui.screens.patients import PatientListScreen

@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dosing.core import clock, units
-from dosing.core.assess import Assessment, DoseInForce, assess
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.errors import InputError
 from dosing.core.models import Event, Patient
 from dosing.core.profile import Profile
-from dosing.core.regimen import Regimen
 from dosing.core.worklist import Status, worklist
+
+if TYPE_CHECKING:  # imported where used: the first list needs neither one patient's assessment nor regimens
+    from dosing.core.assess import Assessment, DoseInForce
+    from dosing.core.regimen import Regimen
 
 # An id no stored event has, so a candidate sorts after every event of its day.
 CANDIDATE_LINE = 2**62
@@ -95,6 +97,8 @@ class Clinic:
         return sorted(self.store.list_patients(), key=lambda p: p.patient_id)
 
     def assess(self, events: list[Event]) -> Assessment | None:
+        from dosing.core.assess import assess
+
         return assess(events, self.profile, self.today) if events else None
 
     def worklist(self) -> dict[str, Status]:
@@ -152,6 +156,7 @@ class Clinic:
     # ------------------------------------------------------------------ writing
     def dose_jump(self, event: Event, replacing: int | None = None) -> str | None:
         """The core's request for confirmation when `event` sets a dose far from the one in force before it."""
+        from dosing.core.assess import assess
         from dosing.core.confirm import dose_jump
 
         others = [e for e in self.store.events(event.patient_id) if replacing is None or e.line != replacing]

@@ -12,9 +12,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the app on the store at --db (else TACRO_DB, else the user data folder); 0 on a normal exit."""
+    import gc
+
     from tui.app import make_lazy_app
 
     app = make_lazy_app(args.db, getattr(args, "profile", None))
+    # Run as the program, start-up runs without the cyclic collector (dosing.cli.main.end_startup); the
+    # app turns it back on once its first list is filled.
+    app.startup_gc_paused = not gc.isenabled()
     try:
         app.run()
     finally:

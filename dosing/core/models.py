@@ -133,7 +133,8 @@ def check_date(field: str, value: object, today: dt.date) -> dt.date:
 class Patient(BaseModel):
     """A patient: an opaque identifier and what the rules need to know beforehand."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # defer_build: the validator is built on first use, not at import; `tacro dose` never validates one.
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     patient_id: str
     """Opaque text, kept exactly as written ('NA' and '0012' stay as they are)."""
@@ -151,7 +152,8 @@ class Patient(BaseModel):
 class Event(BaseModel):
     """One row of the monitoring log (contract §2), values as entered, validated."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    # defer_build as for Patient: the largest validator of the core, built when first used (never by `tacro dose`).
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     patient_id: str
     """Opaque text, kept exactly."""

@@ -9,6 +9,7 @@ or by id with `o`.
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -50,26 +51,78 @@ class WorklistTable(DataTable):
 
     Textual's DataTable measures every cell of every new row to size auto-width columns
     (about 0.1 ms a cell: 12 s for 20,000 patients); with fixed widths nothing needs
-    measuring, so only the table's size is updated. (Textual is pinned in pyproject.toml.)"""
+    measuring, so only the table's size is updated. It also rebuilds the rows' order and
+    their line offsets, a Python loop over every row, after each change; while the rows are
+    only ever refilled (`clear` then `fill`), the order is the list `fill` built and a row's
+    line is its index. (Textual is pinned in pyproject.toml.)"""
+
+    _order: list | None = None
+    """The rows in display order while only `clear` and `fill` changed them; None after any other change."""
+    _offsets: list | None = None
 
     def fill(self, rows: list[tuple[str, list]]) -> None:
         """Append many rows (key, cells) at once: add_row's bookkeeping, but the cursor set and the
         table marked for an update once for all rows instead of once per row."""
         from textual.widgets.data_table import Row, RowKey
 
-        columns = self.ordered_columns
+        keys = [c.key for c in self.ordered_columns]
+        measure = any(c.auto_width for c in self.columns.values())
+        locations, data, table_rows, order = self._row_locations, self._data, self.rows, self._order
+        added = []
         for key, cells in rows:
             row_key = RowKey(key)
-            self._row_locations[row_key] = len(self.rows)
-            self._data[row_key] = {c.key: v for c, v in zip(columns, cells)}
-            self.rows[row_key] = Row(row_key, 1, None, False)
-            self._new_rows.add(row_key)
+            locations[row_key] = len(table_rows)
+            data[row_key] = dict(zip(keys, cells))
+            row = table_rows[row_key] = Row(row_key, 1, None, False)
+            added.append(row)
+            if measure:
+                self._new_rows.add(row_key)
+        if order is not None:
+            order.extend(added)
+        self._offsets = None
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate
         if self.row_count and self.show_cursor and self.cursor_type != "none":
             self._highlight_cursor()
         self._update_count += 1
         self.check_idle()
+
+    def clear(self, columns: bool = False) -> WorklistTable:
+        self._offsets = []  # what Textual's clear empties: not worth building for the rows about to go
+        super().clear(columns)
+        self._order, self._offsets = [], None
+        return self
+
+    def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None):
+        self._order = None
+        return super().add_row(*cells, height=height, key=key, label=label)
+
+    def remove_row(self, row_key) -> None:
+        self._order = None
+        super().remove_row(row_key)
+
+    def sort(self, *columns, key=None, reverse: bool = False) -> WorklistTable:
+        self._order = None
+        super().sort(*columns, key=key, reverse=reverse)
+        return self
+
+    def _filled_order(self) -> list | None:
+        order = self._order
+        return order if order is not None and len(order) == len(self.rows) else None
+
+    @property
+    def ordered_rows(self) -> list:
+        order = self._filled_order()
+        return order if order is not None else DataTable.ordered_rows.fget(self)  # type: ignore[attr-defined]
+
+    @property
+    def _y_offsets(self) -> list:
+        order = self._filled_order()
+        if order is None:
+            return DataTable._y_offsets.fget(self)  # type: ignore[attr-defined]
+        if self._offsets is None:  # reset by fill and clear, the only changes that keep the order
+            self._offsets = [(row.key, 0) for row in order]
+        return self._offsets
 
     def _update_dimensions(self, new_rows) -> None:
         if any(c.auto_width for c in self.columns.values()):
@@ -100,6 +153,12 @@ class PatientListScreen(TacroScreen[None]):
         self.updated: dt.datetime | None = None
         self.loaded = False
         """Whether the list was read once (a resume before that is the first load still running)."""
+        self._order: tuple[str, list] | None = None
+        """(sort, patients in that order), kept until a row or the sort changes: typing a search re-sorts nothing."""
+        self._row_cells: dict[str, list] = {}
+        """Each patient's cells, kept until the patient's row changes."""
+        self._actions: dict[tuple, Text] = {}
+        """The 'Open finding' cell of each (severity, rule, count): a few dozen Text objects shared by all rows."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,6 +200,7 @@ class PatientListScreen(TacroScreen[None]):
     def _open_failed(self, message: str) -> None:
         self.query_one("#list-status", Static).update(
             Text(f"Cannot open the store: {message} Press q to quit.", style="bold red"))
+        self.tacro_app.end_startup()
 
     def on_screen_resume(self) -> None:
         """Back from a patient: re-read only the patients saved meanwhile (one evaluation each)."""
@@ -153,7 +213,9 @@ class PatientListScreen(TacroScreen[None]):
             return
         for pid in changed:
             self.rows[pid] = clinic.status(pid)
+            self._row_cells.pop(pid, None)
         if changed:
+            self._order = None
             self._fill()
 
     def store_changed(self) -> None:
@@ -190,6 +252,7 @@ class PatientListScreen(TacroScreen[None]):
         self.patients = patients
         self.labels = {p.patient_id: p.label for p in patients}
         self.rows = {p.patient_id: rows.get(p.patient_id) for p in patients}
+        self._order, self._row_cells = None, {}
         from textual.widgets.data_table import ColumnKey
 
         table = self.query_one("#patients", DataTable)
@@ -197,6 +260,7 @@ class PatientListScreen(TacroScreen[None]):
         self.clinic.changed.clear()
         self.updated = self.clinic.clock_now()
         self._fill()
+        self.tacro_app.end_startup()
 
     def _status_line(self) -> None:
         status = self.query_one("#list-status", Static)
@@ -219,14 +283,19 @@ class PatientListScreen(TacroScreen[None]):
         return not q or q in patient.patient_id.lower() or q in patient.label.lower()
 
     def _ordered(self) -> list:
+        if self._order is not None and self._order[0] == self.sort:
+            return self._order[1]
         if self.sort == "id":
-            return sorted(self.patients, key=lambda p: p.patient_id)
-        never = (9,)
+            order = sorted(self.patients, key=attrgetter("patient_id"))
+        else:
+            rows, never = self.rows, (9,)
 
-        def key(p):
-            r = self.rows.get(p.patient_id)
-            return (r.urgency() if r is not None else never, p.patient_id)
-        return sorted(self.patients, key=key)
+            def key(p):
+                r = rows.get(p.patient_id)
+                return (r.urgency() if r is not None else never, p.patient_id)
+            order = sorted(self.patients, key=key)
+        self._order = (self.sort, order)
+        return order
 
     def _fill(self) -> None:
         """(Re)build the rows that match the search, in order, keeping the highlighted patient highlighted."""
@@ -236,8 +305,11 @@ class PatientListScreen(TacroScreen[None]):
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear()
-        table.fill([(p.patient_id, self._cells(p.patient_id, p.label)) for p in self._ordered()
-                    if self._matches(p, query)])
+        cached, cells = self._row_cells, self._cells
+        ordered = self._ordered()
+        if query.strip():
+            ordered = [p for p in ordered if self._matches(p, query)]
+        table.fill([(p.patient_id, cached.get(p.patient_id) or cells(p.patient_id, p.label)) for p in ordered])
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
         self._status_line()
@@ -249,17 +321,27 @@ class PatientListScreen(TacroScreen[None]):
         short = label if len(label) <= LABEL_WIDTH else label[:LABEL_WIDTH - 1] + "…"
         pid_cell, label_cell = _plain(pid), _plain(short)
         if row is None:
-            return [pid_cell, label_cell, NO_VISITS, "", "", ""]
-        action: Text | str = ""
-        if row.severity is not None:
-            action = Text()
+            cells = [pid_cell, label_cell, NO_VISITS, "", "", ""]
+        else:
+            nxt = LIST_STREAM.get(row.next_stream or "", "stopped" if row.stopped else "none")
+            cells = [pid_cell, label_cell, self._action(row), OVERDUE if row.overdue else "", nxt,
+                     row.next_due_by.isoformat() if row.next_due_by else ""]
+        self._row_cells[pid] = cells
+        return cells
+
+    def _action(self, row: Status) -> Text | str:
+        """'ALERT CREATININE_RISE +1': the worst open finding, its severity coloured, and how many more."""
+        if row.severity is None:
+            return ""
+        key = (row.severity, row.rule, row.open_count)
+        action = self._actions.get(key)
+        if action is None:
+            action = self._actions[key] = Text()
             action.append(f"{row.severity.upper():<5} ", style=SEVERITY_STYLE.get(row.severity, ""))
             action.append(row.rule or "")
             if row.open_count > 1:
                 action.append(f" +{row.open_count - 1}", style="dim")
-        nxt = LIST_STREAM.get(row.next_stream or "", "stopped" if row.stopped else "none")
-        return [pid_cell, label_cell, action, OVERDUE if row.overdue else "", nxt,
-                row.next_due_by.isoformat() if row.next_due_by else ""]
+        return action
 
     def highlighted(self) -> str | None:
         table = self.query_one("#patients", DataTable)
