@@ -22,8 +22,8 @@ IMPORT_COLUMNS = ("patient_id", "date", "event", "product", *QUANTITY_COLUMNS, "
 """An imported or exported event as plain values: the file's fields, every quantity in its canonical unit."""
 
 ROWS_PER_INSERT = 100
-"""Rows per multi-row INSERT: each statement run checks the table's constraints once per row but is
-prepared, stepped and reset once per statement, which is most of an INSERT's cost for short rows."""
+"""Rows per INSERT statement: sqlite3 then binds, steps and resets a statement once per hundred rows instead
+of once per row, about a quarter of an import's insert cost (callgrind, 20,000 visits)."""
 
 
 def now() -> str:

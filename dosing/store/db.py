@@ -181,8 +181,9 @@ class Store:
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-        # A step may rebuild a table (new table, copy, drop, rename): foreign keys are enforced again, and
-        # checked as a whole, before the commit (SQLite's procedure; the pragma has no effect inside a transaction).
+        # A step may rebuild a table (new table, copy, drop, rename), which SQLite allows only with foreign keys
+        # off, and the pragma has no effect inside a transaction: off around the migration, the whole store
+        # checked by foreign_key_check before its commit, on again after (SQLite's procedure for ALTER TABLE).
         conn.execute("PRAGMA foreign_keys = OFF")
         try:
             self._write(migrate, "cannot prepare the store")
