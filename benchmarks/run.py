@@ -8,6 +8,7 @@ the child's maximum resident set. Nothing here is a test: no test asserts a spee
     .venv/bin/python benchmarks/run.py            # the issue's sizes (about 10 minutes on 2 shared cores)
     .venv/bin/python benchmarks/run.py --quick    # a tenth of the rows, about a minute
     .venv/bin/python benchmarks/run.py --big      # adds the 5M-row finding-dense log (peak memory only)
+    .venv/bin/python benchmarks/run.py --only transfer --repeat 3   # just the import/export rows
 
 Logs come from benchmarks/logs.py (calm, finding-dense, one visit per patient).
 """
@@ -115,13 +116,19 @@ def compiled() -> None:
         compileall.compile_dir(ROOT / package, quiet=1)
 
 
+SECTIONS = ("check", "transfer", "tui", "dose")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a tenth of the rows")
     ap.add_argument("--big", action="store_true", help="also the 5M-row finding-dense log")
     ap.add_argument("--repeat", type=int, default=1, help="best of N for the CPU figures (default 1)")
+    ap.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                    help=f"measure only these rows ({', '.join(SECTIONS)}); may be repeated (default: all)")
     args = ap.parse_args()
     compiled()
+    wanted = set(args.only or SECTIONS)
     scale = 10 if args.quick else 1
     check_rows, transfer_rows = 1_000_000 // scale, 100_000 // scale
     env = {**os.environ, "TACRO_TODAY": AS_OF}
@@ -145,55 +152,71 @@ def main() -> int:
             path.unlink()
             (folder / "f.json").unlink(missing_ok=True)
 
-        check_line("calm", check_rows, "<= 2x bare pandas.read_csv")
-        check_line("dense", check_rows, "<= 4x, peak <= 1.5 GB")
-        if args.big:
-            check_line("dense", 5_000_000, "peak <= 3 GB", with_ratio=False)
-        check_line("single", check_rows, "completes, peak <= 1.5 GB")
+        if "check" in wanted:
+            check_line("calm", check_rows, "<= 2x bare pandas.read_csv")
+            check_line("dense", check_rows, "<= 4x, peak <= 1.5 GB")
+            if args.big:
+                check_line("dense", 5_000_000, "peak <= 3 GB", with_ratio=False)
+            check_line("single", check_rows, "completes, peak <= 1.5 GB")
+        if "transfer" in wanted:
+            results.extend(transfer_lines(folder, transfer_rows, n, env))
+        if "tui" in wanted:
+            results.extend(tui_rows(folder, scale, n))
+        if "dose" in wanted:
+            pint_cold = best(max(n, 3), [PY, "-c", "import pint; pint.UnitRegistry()"])
+            dose_cold = best(max(n, 3), [PY, "-m", "dosing", "dose", "--weight", "73 kg", "--rate",
+                                         "0.1 mg/kg/day"], env)
+            results.append(("tacro dose, cold", f"{dose_cold[0] / pint_cold[0]:.2f}x ({dose_cold[0]:.2f} s vs "
+                            f"{pint_cold[0]:.2f} s)", "<= 1.0x bare pint.UnitRegistry()"))
+    print_table(results, args)
+    return 0
 
-        # import / export of the same rows, against sqlite3 executemany / a plain SELECT written with csv
-        log = folder / "transfer.csv"
-        logs.write(log, "calm", transfer_rows)
-        bare_db, db = folder / "bare.db", folder / "store.db"
-        bare_in = best(n, [PY, "-c", BARE_IMPORT, str(log), str(bare_db)])
-        tacro_in = None
-        for _ in range(n):
-            db.unlink(missing_ok=True)
-            run = child([PY, "-m", "dosing", "import", str(log), "--db", str(db)], env)
-            tacro_in = run if tacro_in is None or run[0] < tacro_in[0] else tacro_in
-        results.append((f"tacro import, {transfer_rows:,} rows",
-                        f"{tacro_in[0] / bare_in[0]:.2f}x ({tacro_in[0]:.1f} s vs {bare_in[0]:.1f} s), "
-                        f"peak {tacro_in[1]:,.0f} MB", "<= 5x sqlite3 executemany"))
-        out_bare, out = folder / "bare-out.csv", folder / "out.csv"
-        bare_out = best(n, [PY, "-c", BARE_EXPORT, str(bare_db), str(out_bare)])
-        tacro_out = best(n, [PY, "-m", "dosing", "export", str(out), "--db", str(db), "--force"], env)
-        with open(out, encoding="utf-8", newline="") as f:
-            exported = sum(1 for _ in csv.reader(f)) - 1
-        results.append((f"tacro export, {exported:,} rows",
-                        f"{tacro_out[0] / bare_out[0]:.2f}x ({tacro_out[0]:.1f} s vs {bare_out[0]:.1f} s)",
-                        "<= 3x the same read-out"))
 
-        results.extend(tui_rows(folder, scale, n))
+def transfer_lines(folder: Path, transfer_rows: int, n: int, env: dict) -> list[tuple[str, str, str]]:
+    """`tacro import` and `tacro export` of one calm log, each beside its bare sqlite3 baseline (executemany of
+    the same rows in one transaction; a plain SELECT written with csv). With --repeat N the two sides take
+    turns (bare, tacro, bare, tacro, ...), so a burst of load from elsewhere falls on both; best of N each."""
+    log = folder / "transfer.csv"
+    logs.write(log, "calm", transfer_rows)
+    bare_db, db = folder / "bare.db", folder / "store.db"
+    bare_in: list[tuple[float, float]] = []
+    tacro_in: list[tuple[float, float]] = []
+    for _ in range(n):
+        for p in (bare_db, db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        bare_in.append(child([PY, "-c", BARE_IMPORT, str(log), str(bare_db)]))
+        tacro_in.append(child([PY, "-m", "dosing", "import", str(log), "--db", str(db)], env))
+    b, t = min(bare_in), min(tacro_in)
+    results = [(f"tacro import, {transfer_rows:,} rows",
+                f"{t[0] / b[0]:.2f}x ({t[0]:.1f} s vs {b[0]:.1f} s), peak {t[1]:,.0f} MB",
+                "<= 5x sqlite3 executemany")]
+    out_bare, out = folder / "bare-out.csv", folder / "out.csv"
+    bare_out: list[tuple[float, float]] = []
+    tacro_out: list[tuple[float, float]] = []
+    for _ in range(n):
+        bare_out.append(child([PY, "-c", BARE_EXPORT, str(bare_db), str(out_bare)]))
+        tacro_out.append(child([PY, "-m", "dosing", "export", str(out), "--db", str(db), "--force"], env))
+    with open(out, encoding="utf-8", newline="") as f:
+        exported = sum(1 for _ in csv.reader(f)) - 1
+    b, t = min(bare_out), min(tacro_out)
+    results.append((f"tacro export, {exported:,} rows", f"{t[0] / b[0]:.2f}x ({t[0]:.1f} s vs {b[0]:.1f} s)",
+                    "<= 3x the same read-out"))
+    return results
 
-        pint_cold = best(max(n, 3), [PY, "-c", "import pint; pint.UnitRegistry()"])
-        dose_cold = best(max(n, 3), [PY, "-m", "dosing", "dose", "--weight", "73 kg", "--rate", "0.1 mg/kg/day"],
-                         env)
-        results.append(("tacro dose, cold", f"{dose_cold[0] / pint_cold[0]:.2f}x ({dose_cold[0]:.2f} s vs "
-                        f"{pint_cold[0]:.2f} s)", "<= 1.0x bare pint.UnitRegistry()"))
 
+def print_table(results: list[tuple[str, str, str]], args: argparse.Namespace) -> None:
     cpus = os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()}, {cpus} cores, {platform.system()} {platform.release()}, Python "
           f"{platform.python_version()}; load average at the end {load:.1f}")
     print("CPU seconds (user + system) of child processes, imports included; best of "
-          f"{n} run(s){' (--quick: a tenth of the rows)' if args.quick else ''}")
+          f"{args.repeat} run(s){' (--quick: a tenth of the rows)' if args.quick else ''}")
     w0 = max(len(r[0]) for r in results)
     w1 = max(len(r[1]) for r in results)
     print(f"| {'work':<{w0}} | {'measured':<{w1}} | target |")
     print(f"|{'-' * (w0 + 2)}|{'-' * (w1 + 2)}|--------|")
     for work, measured, target in results:
         print(f"| {work:<{w0}} | {measured:<{w1}} | {target} |")
-    return 0
 
 
 if __name__ == "__main__":

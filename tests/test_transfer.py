@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import random
 import shutil
+import sqlite3
 import stat
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dosing.cli.transfer  # noqa: F401 - imported before forking an unprivileged child
+import dosing.cli.transfer as transfer  # imported before forking an unprivileged child
 import dosing.io.logfile  # noqa: F401
 from dosing.cli.main import main
 from dosing.core import units
@@ -95,6 +99,78 @@ def test_imported_values_keep_what_the_file_said(tmp_path, capsys):
     assert v["entered"] == {"weight": "154 lb", "trough": "25 nmol/L", "dose_rate": "0.1 mg/kg/day"}
     assert e.weight.m == 154 and str(e.weight.units) == "pound" and e.note == "=x"
     assert v["source"] == "import"
+
+
+def test_the_column_path_stores_what_the_model_path_stores(tmp_path, capsys):
+    """`tacro import` builds its rows a column at a time; the library's import_events goes through an Event
+    model per visit. Given the same cells, both store the very same values and entered texts."""
+    from dosing.core.models import Event
+
+    cells = [("0012", "2026-01-02", "start", "154", "7", "", "25", "=x"),
+             ("0012", "2026-01-16", "", "154.20", "", "0.1", "8.50", ""),
+             ("NA", "2026-01-03", "visit", "", "", "", "3e1", "naïve µ")]
+    header = ("patient_id,date,event,weight [lb],dose [mg/day],dose [mg/kg/day],trough [nmol/L],note")
+    (tmp_path / "log.csv").write_text(header + "\n" + "".join(",".join(r) + "\n" for r in cells), encoding="utf-8")
+    assert run(capsys, "import", tmp_path / "log.csv", "--db", tmp_path / "cols.db", "--confirm-jumps")[0] == 0
+    units_of = {3: ("weight", "lb"), 4: ("dose", "mg/day"), 5: ("dose_rate", "mg/kg/day"), 6: ("trough", "nmol/L")}
+    events, texts = [], []
+    for r in cells:
+        typed = {f: f"{r[i]} {u}" for i, (f, u) in units_of.items() if r[i]}
+        events.append(Event.model_validate({"patient_id": r[0], "date": r[1], "event": r[2] or "visit",
+                                            "note": r[7], **typed}))
+        texts.append(typed)
+    with Store.open(tmp_path / "model.db") as m:
+        m.import_events(events, texts)
+
+    def stored(db):
+        with sqlite3.connect(db) as c:
+            return c.execute("SELECT patient_id, date, event, product, weight, dose, dose_rate, trough, "
+                             "hours_post_dose, creatinine, sbp, dbp, note, source, entered_by, entered_host, "
+                             "entered FROM event ORDER BY id").fetchall()
+
+    assert stored(tmp_path / "cols.db") == stored(tmp_path / "model.db")
+    assert json.loads(stored(tmp_path / "cols.db")[1][-1])["trough"] == ["8.50 nmol/L", 8.5, "nanomole / liter"]
+
+
+def test_imported_rows_name_who_imported_them(tmp_path, capsys, monkeypatch):
+    import getpass
+
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 51000 192.0.2.1 22")
+    log = tmp_path / "log.csv"
+    log.write_text("patient_id,date,weight\np,2026-01-02,70\n")
+    assert run(capsys, "import", log, "--db", tmp_path / "s.db")[0] == 0
+    with Store.open(tmp_path / "s.db") as s:
+        (e,) = s.events("p")
+        (v,) = s.event_versions(e.line)
+    assert v["entered_by"] == getpass.getuser() and v["entered_host"] == "192.0.2.7"
+
+
+def test_export_loads_neither_pint_pydantic_numpy_nor_pandas(tmp_path):
+    """Export reads plain values and writes text: the model and numeric libraries would only cost start-up."""
+    with Store.open(tmp_path / "a.db") as a:
+        a.save_event(visit(1, weight="154 lb"))
+    code = ("import sys; from dosing.cli.main import main; "
+            f"assert main(['export', {str(tmp_path / 'o.csv')!r}, '--db', {str(tmp_path / 'a.db')!r}]) == 0; "
+            "loaded = sorted(m for m in ('pint', 'pydantic', 'numpy', 'pandas') if m in sys.modules); "
+            "assert not loaded, loaded")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8").splitlines()[1].startswith("p1,2020-01-02,visit,")
+
+
+@given(st.floats(min_value=0, allow_nan=False, allow_infinity=False))
+def test_exported_numbers_are_the_shortest_plain_decimal(x):
+    import numpy as np
+
+    text = transfer.number_text(x)
+    assert text == np.format_float_positional(x, unique=True, trim="-")
+    assert float(text) == x and "e" not in text
+
+
+@pytest.mark.parametrize("x, text", [(7.0, "7"), (69.85322498000001, "69.85322498000001"), (5e-05, "0.00005"),
+                                     (1e16, "10000000000000000"), (0.1, "0.1"), (20.1, "20.1")])
+def test_exported_numbers_examples(x, text):
+    assert transfer.number_text(x) == text
 
 
 # ------------------------------------------------------------------ formula cells

@@ -11,16 +11,19 @@ would run as formulas are neutralised (`dosing.io.csvsafe`), and the reader (dos
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from dosing.cli.main import ExitCode, add_profile_option
-from dosing.core import units
-from dosing.core.columns import CANONICAL
 from dosing.core.errors import TacroError
-from dosing.core.models import Event
 from dosing.io import csvsafe
+
+# Nothing here loads pint, pydantic, numpy or pandas at import: `tacro export` needs none of them (a test
+# holds it to that), and `tacro import` loads them with the log reader.
 
 # Export columns: (header, field). `dose [mg/kg/day]` is the dose_rate field (contract §2).
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -56,9 +59,24 @@ def add_arguments(p, name: str = "import") -> None:
 
 
 def run(args) -> int:
-    if args.command == "export":
-        return run_export(args)
-    return run_import(args)
+    with whole_columns():
+        if args.command == "export":
+            return run_export(args)
+        return run_import(args)
+
+
+@contextmanager
+def whole_columns() -> Iterator[None]:
+    """Python's cycle collector paused while whole columns are built and written. Their hundreds of thousands
+    of tuples and strings hold no reference cycles, yet every few thousand of them would start a collection
+    pass over every object loaded so far (pandas, pint and their modules): a tenth of an import's time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -94,7 +112,7 @@ def run_import(args) -> int:
         # The duplicate and dose-jump checks run inside the import's own write transaction: two imports of
         # one file at the same moment are serialised by the store's write lock, and the second finds the
         # first's rows.
-        def check(stored: list[Event]) -> None:
+        def check(stored: list[tuple]) -> None:
             if not getattr(args, "allow_duplicates", False):
                 refuse_duplicate_rows(rows, log.columns.line.tolist(), stored)
             if not getattr(args, "confirm_jumps", False):
@@ -107,23 +125,15 @@ def run_import(args) -> int:
     return ExitCode.OK
 
 
-def fingerprint(e: Event) -> tuple:
-    """What makes two visits the same: text fields exactly, every value in canonical units."""
-    values = tuple(None if getattr(e, f) is None else units.to_canonical(getattr(e, f), k) for f, k in CANONICAL.items())
-    return (e.patient_id, e.date, e.event, e.product, e.note, values)
-
-
-def refuse_duplicate_rows(rows: list[tuple], lines: list[int], stored: list[Event]) -> None:
-    """Refuse the import when rows are already in the store (`stored`: its current events, read in the
-    import's transaction): nothing saved can be deleted, so a log imported twice would stay doubled for
-    good. Lists the lines (never the patient data)."""
-    import datetime as dt
-
-    existing = {fingerprint(e) for e in stored}
-    if not existing:
+def refuse_duplicate_rows(rows: list[tuple], lines: list[int], stored: list[tuple]) -> None:
+    """Refuse the import when rows are already in the store (`stored`: its current events as plain rows, read in
+    the import's transaction): nothing saved can be deleted, so a log imported twice would stay doubled for
+    good. Two visits are the same when their text fields are exactly and every value in canonical units is
+    equal. Lists the lines (never the patient data)."""
+    if not stored:
         return
-    found = [line for r, line in zip(rows, lines)
-             if (r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[-1], tuple(r[4:-1])) in existing]
+    existing = set(stored)
+    found = [line for r, line in zip(rows, lines) if r in existing]
     if not found:
         return
     shown = ", ".join(str(n) for n in found[:20]) + (f" and {len(found) - 20} more" if len(found) > 20 else "")
@@ -132,22 +142,23 @@ def refuse_duplicate_rows(rows: list[tuple], lines: list[int], stored: list[Even
                         "imported before? Remove those rows, or pass --allow-duplicates to import them again.")
 
 
-def dose_jumps(file_cols, stored: list[Event], profile) -> list[tuple[int, dict]]:
+def dose_jumps(file_cols, stored: list[tuple], profile) -> list[tuple[int, dict]]:
     """(file line, DOSE_JUMP finding) for each imported row whose dose jumps from the dose in force,
     judged by the same rule as `tacro check` over the patient's stored visits and the file's rows together."""
     import numpy as np
 
     from dosing.core import rules
-    from dosing.core.columns import concat, from_events
+    from dosing.core.columns import concat
+    from dosing.store.rows import stored_columns
 
-    ids = set(file_cols.patient.tolist())
-    mine = [e for e in stored if e.patient_id in ids]
-    m, n = len(mine), len(file_cols)
+    n = len(file_cols)
     if not n:
         return []
+    mine = stored_columns(stored, set(file_cols.patient.tolist()))
+    m = len(mine)
     file_lines = file_cols.line
     # Stored rows first: on one day, the file's row comes after the stored one.
-    cols = concat(from_events(mine), file_cols) if mine else concat(file_cols)
+    cols = concat(mine, file_cols) if m else concat(file_cols)
     cols.line = np.arange(1, m + n + 1, dtype=np.int64)
     found = []
     for f in rules.evaluate(cols, profile, None, rules=("DOSE_JUMP",)).records():
@@ -157,7 +168,7 @@ def dose_jumps(file_cols, stored: list[Event], profile) -> list[tuple[int, dict]
     return found
 
 
-def refuse_dose_jumps(file_cols, stored: list[Event], profile) -> None:
+def refuse_dose_jumps(file_cols, stored: list[tuple], profile) -> None:
     """Refuse an import holding a DOSE_JUMP (a likely tenfold slip) unless --confirm-jumps was given:
     saved visits cannot be deleted. Names the line and both doses (never the patient)."""
     found = dose_jumps(file_cols, stored, profile)
@@ -183,7 +194,7 @@ def run_export(args) -> int:
             print(f"tacro: warning: the store {store_path} is damaged (PRAGMA quick_check failed); exporting "
                   "what can still be read. Restore the store from a backup.", file=sys.stderr)
         if args.patient is not None:
-            if store.get_patient(args.patient) is None:
+            if not store.has_patient(args.patient):
                 raise TransferError("no patient with this id in the store (id withheld); nothing was written")
             rows = store.export_rows(args.patient)
         else:
@@ -199,31 +210,42 @@ def run_export(args) -> int:
     return ExitCode.OK
 
 
-# The store's columns (dosing.store.rows.IMPORT_COLUMNS) in export order.
-_STORE_POSITION = {f: i for i, f in enumerate(("patient_id", "date", "event", "product", *CANONICAL, "note"))}
-
-
 def export_rows(rows: list[tuple]):
-    """The header, then one row per stored event: canonical numbers, neutralised text (by columns)."""
+    """The header, then one row per stored event (bulk.IMPORT_COLUMNS tuples): canonical numbers, neutralised
+    text, a column at a time (each distinct cell formatted once)."""
+    from dosing.store.bulk import IMPORT_COLUMNS
+    from dosing.store.schema import QUANTITY_COLUMNS
+
     yield [h for h, _ in EXPORT_COLUMNS]
-    columns = []
+    if not rows:
+        return
+    stored = dict(zip(IMPORT_COLUMNS, zip(*rows)))
+    columns: list[Sequence] = []
     for _, f in EXPORT_COLUMNS:
-        column = [r[_STORE_POSITION[f]] for r in rows]
-        if f in CANONICAL:
-            texts = {x: number_text(x) for x in set(column) if x is not None}  # each distinct number once
+        column = stored[f]
+        if f in QUANTITY_COLUMNS:
+            texts = {x: number_text(x) for x in set(column) if x is not None}
             texts[None] = ""
-            column = [texts[x] for x in column]
-        elif f != "date":
-            column = [csvsafe.neutralise(x or "") for x in column]
-        columns.append(column)
+        elif f == "date":
+            columns.append(column)
+            continue
+        else:
+            texts = {x: csvsafe.neutralise(x or "") for x in set(column)}
+        columns.append(list(map(texts.__getitem__, column)))
     yield from zip(*columns)
 
 
 def number_text(x: float) -> str:
-    """The shortest plain decimal that reads back as exactly x ('7', '69.85322498000001', '0.00005')."""
-    import numpy as np
+    """The shortest plain decimal that reads back as exactly x ('7', '69.85322498000001', '0.00005'):
+    Python's shortest repr, written out without an exponent."""
+    text = repr(float(x))
+    if "e" in text or "E" in text:
+        from decimal import Decimal
 
-    return np.format_float_positional(float(x), unique=True, trim="-")
+        text = format(Decimal(text), "f")
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
 
 
 def write_export(rows: list[tuple], out: Path | str, *, force: bool, protect: list[Path]) -> None:

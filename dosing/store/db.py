@@ -20,11 +20,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from dosing.core import units
 from dosing.core.errors import InputError, StoreError
-from dosing.core.models import Event, Patient
+from dosing.store.bulk import CURRENT, SELECT, current_rows, insert_imported, now
 from dosing.store.files import (
     _CORRUPT,
     _NOTADB,
@@ -38,23 +37,10 @@ from dosing.store.files import (
     private_umask,
     tighten_side_files,
 )
-from dosing.store.rows import (
-    CURRENT,
-    EVENT_COLUMNS,
-    QUANTITY_FIELDS,
-    SELECT,
-    current_rows,
-    entered_texts,
-    event_from_row,
-    event_row,
-    insert_event,
-    insert_imported,
-    insert_patient,
-    load_events,
-    now,
-    patient_from_row,
-)
 from dosing.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the model modules (pydantic, pint) are loaded only by the methods that build models
+    from dosing.core.models import Event, Patient
 
 T = TypeVar("T")
 
@@ -186,11 +172,23 @@ class Store:
             self._check_identity(app, version, tables)
             for step in MIGRATIONS[version:]:
                 for statement in step:
-                    c.execute(statement)
+                    if callable(statement):
+                        statement(c)
+                    else:
+                        c.execute(statement)
+            if c.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")  # names no data; rolled back
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-        self._write(migrate, "cannot prepare the store")
+        # A step may rebuild a table (new table, copy, drop, rename), which SQLite allows only with foreign keys
+        # off, and the pragma has no effect inside a transaction: off around the migration, the whole store
+        # checked by foreign_key_check before its commit, on again after (SQLite's procedure for ALTER TABLE).
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._write(migrate, "cannot prepare the store")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
 
     def _check_identity(self, app: int, version: int, tables: int) -> None:
         if app not in (0, APPLICATION_ID) or (version == 0 and tables > 0):
@@ -266,6 +264,8 @@ class Store:
 
     def add_patient(self, patient: Patient) -> None:
         """Add a patient; StoreError if the id is already in the store."""
+        from dosing.store.rows import insert_patient
+
         def work(c: sqlite3.Connection) -> None:
             if c.execute("SELECT 1 FROM patient WHERE patient_id = ?", (patient.patient_id,)).fetchone():
                 raise StoreError("a patient with this id is already in the store (id withheld). Nothing was saved.")
@@ -291,13 +291,22 @@ class Store:
 
     def get_patient(self, patient_id: str) -> Patient | None:
         """The patient with this id, or None."""
+        from dosing.store.rows import patient_from_row
+
         row = self._read(lambda c: c.execute(
             "SELECT patient_id, prior_cyclosporine_nephrotoxicity, label FROM patient WHERE patient_id = ?",
             (patient_id,)).fetchone())
         return None if row is None else patient_from_row(row)
 
+    def has_patient(self, patient_id: str) -> bool:
+        """Whether a patient with this id is in the store (no model built)."""
+        return self._read(lambda c: c.execute(
+            "SELECT 1 FROM patient WHERE patient_id = ?", (patient_id,)).fetchone()) is not None
+
     def list_patients(self) -> list[Patient]:
         """Every patient, by id."""
+        from dosing.store.rows import patient_from_row
+
         rows = self._read(lambda c: c.execute(
             "SELECT patient_id, prior_cyclosporine_nephrotoxicity, label FROM patient ORDER BY patient_id").fetchall())
         return [patient_from_row(r) for r in rows]
@@ -306,6 +315,8 @@ class Store:
 
     def save_event(self, event: Event, entered: dict[str, str] | None = None) -> int:
         """Save a new event (creating its patient if unknown); returns its id once it is durably saved."""
+        from dosing.store.rows import event_row, insert_event
+
         row = event_row(event, entered)
 
         def work(c: sqlite3.Connection) -> int:
@@ -319,6 +330,8 @@ class Store:
         The version amended stays in the store, superseded. Amending a version that
         was already amended (e.g. from another terminal) is refused, so history never forks.
         """
+        from dosing.store.rows import event_row, insert_event
+
         if not isinstance(reason, str) or not reason.strip():
             raise InputError("reason", reason, "why the visit is being corrected (e.g. 'weight was typed in lb')")
         row = event_row(event, entered)
@@ -344,6 +357,8 @@ class Store:
         transaction, before anything is inserted: a duplicate check there cannot race another
         importer (BEGIN IMMEDIATE holds the write lock from the check to the commit). It refuses the
         import by raising; nothing is saved then."""
+        from dosing.store.rows import event_row, insert_event, load_events
+
         if entered is not None and len(entered) != len(events):
             raise StoreError("could not import: the entered texts do not match the events one to one. "
                              "Nothing was saved.")
@@ -359,17 +374,21 @@ class Store:
 
         return self._write(work, "could not import the visits", "None of them was saved.")
 
-    def import_rows(self, rows: list[tuple], entered: list[tuple], *,
-                    before: Callable[[list[Event]], None] | None = None) -> int:
+    def import_rows(self, rows: list[tuple], entered: list[str | None], *,
+                    before: Callable[[list[tuple]], None] | None = None) -> int:
         """Save import rows built column-wise (`rows.import_rows`) in one transaction: all or none.
 
-        `before`, when given, is called with the store's current events inside the same write
-        transaction, before anything is inserted: a duplicate check there cannot race another
-        importer (BEGIN IMMEDIATE holds the write lock from the check to the commit). It refuses the
-        import by raising; nothing is saved then."""
+        `before`, when given, is called with the store's current events as plain rows (`export_rows`'
+        tuples) inside the same write transaction, before anything is inserted: a duplicate check there
+        cannot race another importer (BEGIN IMMEDIATE holds the write lock from the check to the commit).
+        It refuses the import by raising; nothing is saved then."""
+        if len(entered) != len(rows):
+            raise StoreError("could not import: the entered texts do not match the rows one to one. "
+                             "Nothing was saved.")
+
         def work(c: sqlite3.Connection) -> int:
             if before is not None:
-                before(load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
+                before(current_rows(c))
             batch = c.execute("INSERT INTO import_batch (count, saved_at) VALUES (?, ?)", (len(rows), now())).lastrowid
             if batch is None:  # an INSERT always sets it
                 raise AssertionError("the import batch has no id")
@@ -378,16 +397,21 @@ class Store:
         return self._write(work, "could not import the visits", "None of them was saved.")
 
     def export_rows(self, patient_id: str | None = None) -> list[tuple]:
-        """Every current event (or one patient's) as plain canonical values, for `tacro export`."""
+        """Every current event (or one patient's) as plain canonical values (bulk.IMPORT_COLUMNS), for
+        `tacro export`, by patient, date and id."""
         return self._read(lambda c: current_rows(c, patient_id))
 
     def events(self, patient_id: str) -> list[Event]:
         """A patient's current events (latest versions), by date; Event.line is the event id."""
+        from dosing.store.rows import load_events
+
         return self._read(lambda c: load_events(c, f"{SELECT} WHERE e.patient_id = ? AND {CURRENT} "
                                              "ORDER BY e.date, e.id", (patient_id,)))
 
     def all_events(self) -> list[Event]:
         """Every patient's current events, by patient then date."""
+        from dosing.store.rows import load_events
+
         return self._read(lambda c: load_events(c, f"{SELECT} WHERE {CURRENT} ORDER BY e.patient_id, e.date, e.id", ()))
 
     def event_columns(self):
@@ -412,32 +436,35 @@ class Store:
         "unit"} in canonical units), `entered` (field -> text as typed) and `visit`
         (the Event as read back).
         """
-        def work(c: sqlite3.Connection) -> list[dict[str, Any]]:
+        from dosing.core import units
+        from dosing.store.bulk import EVENT_COLUMNS
+        from dosing.store.rows import QUANTITY_FIELDS, entered_of, event_from_row
+
+        def work(c: sqlite3.Connection) -> list[tuple]:
             found = c.execute("SELECT id, first FROM event WHERE id = ?", (event_id,)).fetchone()
             if found is None:
                 raise StoreError(f"there is no visit {event_id} in the store")
             first = found[1] if found[1] is not None else found[0]
-            rows = c.execute(f"{SELECT} WHERE e.id = ? OR e.first = ? ORDER BY e.id", (first, first)).fetchall()
-            entered = entered_texts(c, [r[0] for r in rows])
-            successor = {r[2]: r[0] for r in rows if r[2] is not None}
-            out = []
-            for n, r in enumerate(rows, start=1):
-                rec = dict(zip(EVENT_COLUMNS, r))
-                out.append({
-                    "id": rec["id"], "version": n, "current": rec["id"] not in successor,
-                    "amends": rec["amends"], "superseded_by": successor.get(rec["id"]), "reason": rec["reason"],
-                    "source": rec["source"], "saved_at": rec["saved_at"],
-                    "entered_by": rec["entered_by"], "entered_host": rec["entered_host"],
-                    "patient_id": rec["patient_id"], "date": rec["date"], "event": rec["event"],
-                    "product": rec["product"], "note": rec["note"],
-                    "stored": {f: {"value": rec[f], "unit": units.KINDS[k].display}
-                               for f, k in QUANTITY_FIELDS.items() if rec[f] is not None},
-                    "entered": {f: e[0] for f, e in entered.get(rec["id"], {}).items()},
-                    "visit": event_from_row(r, entered.get(rec["id"], {})),
-                })
-            return out
+            return c.execute(f"{SELECT} WHERE e.id = ? OR e.first = ? ORDER BY e.id", (first, first)).fetchall()
 
-        return self._read(work)
+        rows = self._read(work)
+        successor = {r[2]: r[0] for r in rows if r[2] is not None}
+        out = []
+        for n, r in enumerate(rows, start=1):
+            rec = dict(zip(EVENT_COLUMNS, r))
+            out.append({
+                "id": rec["id"], "version": n, "current": rec["id"] not in successor,
+                "amends": rec["amends"], "superseded_by": successor.get(rec["id"]), "reason": rec["reason"],
+                "source": rec["source"], "saved_at": rec["saved_at"],
+                "entered_by": rec["entered_by"], "entered_host": rec["entered_host"],
+                "patient_id": rec["patient_id"], "date": rec["date"], "event": rec["event"],
+                "product": rec["product"], "note": rec["note"],
+                "stored": {f: {"value": rec[f], "unit": units.KINDS[k].display}
+                           for f, k in QUANTITY_FIELDS.items() if rec[f] is not None},
+                "entered": {f: e[0] for f, e in entered_of(r).items()},
+                "visit": event_from_row(r),
+            })
+        return out
 
     def integrity_check(self) -> list[str]:
         """SQLite's own check of the file plus the store's foreign keys: [] when all is well."""

@@ -2,9 +2,9 @@
 
 A value is stored in its kind's canonical unit (for SQL and audit) and as
 entered: the text typed ('154 lb'), its magnitude and its pint unit, from
-which the Quantity is rebuilt exactly. Reading back does not re-validate: the
-profile or today's date may have changed since, and a saved visit must always
-read back as it was saved.
+which the Quantity is rebuilt exactly (dosing.store.entered). Reading back does
+not re-validate: the profile or today's date may have changed since, and a
+saved visit must always read back as it was saved.
 """
 from __future__ import annotations
 
@@ -12,39 +12,18 @@ import datetime as dt
 import functools
 import math
 import sqlite3
-from collections.abc import Iterable
 from typing import Any
 
 from dosing.core import units
 from dosing.core.columns import CANONICAL
 from dosing.core.errors import InputError, StoreError
 from dosing.core.models import Event, Patient, check_patient_id
+from dosing.store import entered as texts
+from dosing.store.bulk import EVENT_COLUMNS, IMPORT_COLUMNS, author, now
 
 QUANTITY_FIELDS: dict[str, str] = dict(CANONICAL)  # field -> unit kind
 TEXT_FIELDS = ("patient_id", "date", "event", "product", "note")
 ENTERABLE = frozenset(QUANTITY_FIELDS) | frozenset(TEXT_FIELDS)
-EVENT_COLUMNS = ("id", "first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-                  *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host")
-SELECT = f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM event e"
-CURRENT = "NOT EXISTS (SELECT 1 FROM event n WHERE n.amends = e.id)"
-
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def author() -> tuple[str, str | None]:
-    """Who is saving (the OS user) and from where (the SSH client's address, when over SSH)."""
-    import getpass
-    import os
-
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        user = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT") or ""
-    return user, (ssh.split()[0] if ssh.split() else None)
 
 
 def patient_from_row(row: tuple) -> Patient:
@@ -143,42 +122,36 @@ def _number(x: float) -> str:
 
 
 def insert_event(c: sqlite3.Connection, row: dict[str, Any], *, source: str, first: int | None = None,
-                  amends: int | None = None, reason: str | None = None, batch: int | None = None) -> int:
+                 amends: int | None = None, reason: str | None = None, batch: int | None = None) -> int:
     c.execute("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
               "VALUES (?, 0, '', ?)", (row["patient_id"], now()))
     cols = ["first", "amends", "reason", "source", "batch", "patient_id", "date", "event", "product",
-            *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host"]
-    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-3]), now(), *author()]
+            *QUANTITY_FIELDS, "note", "saved_at", "entered_by", "entered_host", "entered"]
+    values = [first, amends, reason, source, batch, *(row[k] for k in cols[5:-4]), now(), *author(),
+              texts.encode(row["entered"])]
     event_id = c.execute(f"INSERT INTO event ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                          values).lastrowid
     assert event_id is not None  # an INSERT always sets it
-    c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
-                  [(event_id, f, *t) for f, t in row["entered"].items()])
     return int(event_id)
 
 
-def entered_texts(c: sqlite3.Connection, ids: Iterable[int]) -> dict[int, dict[str, tuple[str, float | None, str | None]]]:
-    out: dict[int, dict[str, tuple[str, float | None, str | None]]] = {}
-    ids = list(ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for event_id, field, text, value, unit in c.execute(
-                f"SELECT event_id, field, text, value, unit FROM entered WHERE event_id IN "
-                f"({', '.join('?' * len(chunk))})", chunk):
-            out.setdefault(event_id, {})[field] = (text, value, unit)
-    return out
-
-
 def load_events(c: sqlite3.Connection, sql: str, params: tuple) -> list[Event]:
-    rows = c.execute(sql, params).fetchall()
-    entered = entered_texts(c, [r[0] for r in rows])
-    return [event_from_row(r, entered.get(r[0], {})) for r in rows]
+    return [event_from_row(r) for r in c.execute(sql, params).fetchall()]
 
 
-def event_from_row(r: tuple, entered: dict[str, tuple[str, float | None, str | None]]) -> Event:
-    """An Event as saved, each quantity in the unit it was entered in (not re-validated: the
-    profile or today's date may have changed since, and a saved visit must always read back)."""
+_ENTERED = EVENT_COLUMNS.index("entered")
+
+
+def entered_of(r: tuple) -> dict[str, texts.Typed]:
+    """The entered texts of a row read with bulk.SELECT."""
+    return texts.decode(r[_ENTERED])
+
+
+def event_from_row(r: tuple) -> Event:
+    """An Event as saved (a row read with bulk.SELECT), each quantity in the unit it was entered in (not
+    re-validated: the profile or today's date may have changed since, and a saved visit must always read back)."""
     rec = dict(zip(EVENT_COLUMNS, r))
+    entered = texts.decode(rec["entered"])
     data: dict[str, Any] = {
         "patient_id": rec["patient_id"], "date": dt.date.fromisoformat(rec["date"]), "event": rec["event"],
         "product": rec["product"], "note": rec["note"], "line": rec["id"],
@@ -197,26 +170,25 @@ def event_from_row(r: tuple, entered: dict[str, tuple[str, float | None, str | N
 
 
 # ---------------------------------------------------------------------------------------------- by columns
-# `tacro import` and `tacro export` move whole columns: no Event model or Quantity per row. What they store and
-# read is exactly what `event_row` / `event_from_row` would (tests/test_transfer.py: export -> import -> export
-# byte-identical; tests/test_logfile_agreement.py: the reader accepts exactly what the model accepts).
+# `tacro import` builds whole columns: no Event model or Quantity per row. What it stores is exactly what
+# `event_row` would (tests/test_transfer.py; tests/test_logfile_agreement.py: the reader accepts exactly what the
+# model accepts). Inserting them is dosing.store.bulk's.
 EVENT_NAMES = ("visit", "start", "dose_change", "stop")  # by dosing.core.columns event code
-IMPORT_COLUMNS = ("patient_id", "date", "event", "product", *QUANTITY_FIELDS, "note")
 
 
-def import_rows(log) -> tuple[list[tuple], list[tuple]]:
-    """From a log read without problems: one tuple per event (IMPORT_COLUMNS) and the entered rows
-    (event index, field, text as typed with the column's unit, magnitude, pint unit), a column at a time
-    with one conversion factor per column."""
+def import_rows(log) -> tuple[list[tuple], list[str | None]]:
+    """From a log read without problems: one tuple per event (bulk.IMPORT_COLUMNS) and its entered texts as
+    stored (dosing.store.entered: each cell as typed with the column's unit, its magnitude and pint unit), a
+    column at a time: one conversion factor per column, each distinct cell parsed and encoded once."""
     cols, raw, n = log.columns, log.raw, len(log.columns)
     pids = cols.patient.tolist()
     iso = {d: dt.date.fromordinal(d).isoformat() for d in set(cols.day.tolist())}
-    dates = [iso[d] for d in cols.day.tolist()]
-    events = [EVENT_NAMES[c] for c in cols.event.tolist()]
+    dates = list(map(iso.__getitem__, cols.day.tolist()))
+    events = list(map(EVENT_NAMES.__getitem__, cols.event.tolist()))
     products = [p or None for p in cols.product.tolist()]
     notes = [str(t) for t in raw["note"].tolist()] if "note" in raw else [""] * n
     values: list[list[float | None]] = []
-    entered: list[tuple] = []
+    fragments: dict[str, list[str]] = {}
     for field, kind in QUANTITY_FIELDS.items():
         if field not in raw:
             values.append([None] * n)
@@ -224,41 +196,42 @@ def import_rows(log) -> tuple[list[tuple], list[tuple]]:
         header_unit = log.header_units[field]
         unit = str(_pint_unit(units.lookup_unit(header_unit, kind, field)))
         factor = _unit_of(_pint_unit(unit), kind, field)[2]
-        texts = [c.strip() for c in raw[field].tolist()]
-        filled = [i for i, t in enumerate(texts) if t]
-        magnitudes = {t: float(t) for t in {texts[i] for i in filled}}  # each distinct cell once
-        column: list[float | None] = [None] * n
-        for i in filled:
-            column[i] = magnitudes[texts[i]] * factor
-        suffix = f" {header_unit}"
-        entered.extend((i, field, texts[i] + suffix, magnitudes[texts[i]], unit) for i in filled)
-        values.append(column)
+        cells = raw[field].tolist()
+        distinct = set(cells)
+        magnitude = {t: float(t) for t in distinct if t.strip()}  # each distinct cell once
+        value: dict[str, float | None] = {t: m * factor for t, m in magnitude.items()}
+        # A fragment ends with a comma, so a row's fragments join with "".join; the last comma is cut below.
+        fragment = {t: texts.fragment(field, f"{t.strip()} {header_unit}", m, unit) + ","
+                    for t, m in magnitude.items()}
+        for blank in distinct - magnitude.keys():
+            value[blank], fragment[blank] = None, ""
+        values.append(list(map(value.__getitem__, cells)))
+        fragments[field] = list(map(fragment.__getitem__, cells))
     rows = list(zip(pids, dates, events, products, *values, notes))
+    by_field = [fragments[f] for f in sorted(fragments)]  # texts.encode's order
+    entered: list[str | None] = [None] * n
+    if by_field:
+        entered = [f"{{{s[:-1]}}}" if s else None for s in map("".join, zip(*by_field))]
     return rows, entered
 
 
-def insert_imported(c: sqlite3.Connection, rows: list[tuple], entered: list[tuple], batch: int) -> int:
-    """Insert import rows with executemany, ids assigned in order (the caller holds the write lock)."""
-    saved_at = now()
-    c.executemany("INSERT OR IGNORE INTO patient (patient_id, prior_cyclosporine_nephrotoxicity, label, saved_at) "
-                  "VALUES (?, 0, '', ?)", [(p, saved_at) for p in dict.fromkeys(r[0] for r in rows)])
-    first_id = c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM event").fetchone()[0]
-    names = ["id", "source", "batch", *IMPORT_COLUMNS, "saved_at"]
-    c.executemany(f"INSERT INTO event ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                  [(first_id + i, "import", batch, *r, saved_at) for i, r in enumerate(rows)])
-    c.executemany("INSERT INTO entered (event_id, field, text, value, unit) VALUES (?, ?, ?, ?, ?)",
-                  [(first_id + i, *t) for i, *t in entered])
-    return len(rows)
+def stored_columns(rows: list[tuple], patients: set[str]):
+    """Stored events (bulk.IMPORT_COLUMNS tuples, as bulk.current_rows gives them) of these patients, as columns
+    for the rules, without a model per row; `line` is the position among them."""
+    import numpy as np
 
+    from dosing.core.columns import EVENT_CODES, EventColumns
 
-EXPORT_SQL = f"SELECT {', '.join('e.' + c for c in IMPORT_COLUMNS)} FROM event e WHERE {CURRENT}"
-
-
-def current_rows(c: sqlite3.Connection, patient_id: str | None = None) -> list[tuple]:
-    """Current events as IMPORT_COLUMNS tuples (canonical values), in the order of all_events / events."""
-    if patient_id is None:
-        return c.execute(f"{EXPORT_SQL} ORDER BY e.patient_id, e.date, e.id").fetchall()
-    return c.execute(f"{EXPORT_SQL} AND e.patient_id = ? ORDER BY e.date, e.id", (patient_id,)).fetchall()
+    mine = [r for r in rows if r[0] in patients]
+    n = len(mine)
+    cols = list(zip(*mine)) if n else [()] * len(IMPORT_COLUMNS)
+    ordinal = {d: dt.date.fromisoformat(d).toordinal() for d in set(cols[1])}
+    return EventColumns(
+        patient=np.array(cols[0], dtype=object), day=np.array([ordinal[d] for d in cols[1]], dtype=np.int64),
+        event=np.array([EVENT_CODES[e] for e in cols[2]], dtype=np.int8),
+        product=np.array([p or "" for p in cols[3]], dtype=object), line=np.arange(1, n + 1, dtype=np.int64),
+        values={f: np.array(cols[4 + i], dtype=float) for i, f in enumerate(QUANTITY_FIELDS)},  # None -> nan
+    )
 
 
 # julianday('0001-01-01') is 1721425.5 and that day's proleptic ordinal is 1.
