@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ class LogRead:
     invalid: list[InvalidCell]  # every problem, in line order
     unknown_columns: list[str]
     header_units: dict[str, str]  # known field -> unit text used (default, or from [brackets])
-    raw: dict[str, np.ndarray]  # field -> cell text of the readable rows, exactly as in the file
+    raw: Mapping[str, np.ndarray]  # field -> cell text of the readable rows, exactly as in the file
     notes: np.ndarray  # note text of the readable rows ("" without a note column)
     rows: int = 0  # data rows in the file (readable or not; blank lines not counted)
 

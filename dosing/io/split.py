@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,13 +14,47 @@ from dosing.io.cells import BOM, WHOLE_ROW, InvalidCell, LogFormatError
 from dosing.io.header import Header, parse_header
 
 
+class LazyCells(MutableMapping[str, np.ndarray]):
+    """Cell texts per field, each column made only when first asked for (a take from its distinct texts):
+    `tacro check` never needs most of them, a million rows at a time."""
+
+    def __init__(self) -> None:
+        self._make: dict[str, Callable[[], np.ndarray]] = {}
+        self._made: dict[str, np.ndarray] = {}
+
+    def later(self, field: str, make: Callable[[], np.ndarray]) -> None:
+        self._make[field] = make
+
+    def __getitem__(self, field: str) -> np.ndarray:
+        if field not in self._made:
+            self._made[field] = self._make[field]()
+        return self._made[field]
+
+    def __setitem__(self, field: str, value: np.ndarray) -> None:
+        self._make.setdefault(field, lambda: value)
+        self._made[field] = value
+
+    def __delitem__(self, field: str) -> None:
+        self._make.pop(field)
+        self._made.pop(field, None)
+
+    def __contains__(self, field: object) -> bool:
+        return field in self._make
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._make)
+
+    def __len__(self) -> int:
+        return len(self._make)
+
+
 @dataclass
 class Table:
     """The structurally sound data rows: their lines and, per known field, the cell texts."""
 
     header: Header
     lines: np.ndarray  # int64 physical line of each row
-    cells: dict[str, np.ndarray]  # field -> object array of cell text
+    cells: MutableMapping[str, np.ndarray]  # field -> object array of cell text (LazyCells on the fast path)
     invalid: list[InvalidCell]  # whole-row problems found while splitting
     rows: int  # data rows seen, including refused ones
     # field -> (codes, distinct texts) with cells[field] == texts[codes], when the splitter has them already
@@ -155,7 +191,7 @@ SHORT_FIELD = 2 * WORD_BYTES  # longer cells (notes, long ids) are read as Pytho
 
 
 def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarray, end: np.ndarray,
-                   comma_at: np.ndarray, first_comma: np.ndarray) -> tuple[dict[str, np.ndarray], dict]:
+                   comma_at: np.ndarray, first_comma: np.ndarray) -> tuple[MutableMapping[str, np.ndarray], dict]:
     """The cells of each known field of the good lines, exactly as written, and their (codes, distinct texts).
 
     Each good line (`start`/`end`: its bytes without CR/LF) holds exactly `width - 1` commas, from
@@ -169,14 +205,15 @@ def _split_columns(data: bytes, arr: np.ndarray, header: Header, start: np.ndarr
         return {f: np.zeros(0, dtype=object) for f in header.positions}, {}
     words = _Words(arr)
     width = header.width
-    cells, coded = {}, {}
+    cells: LazyCells = LazyCells()
+    coded = {}
     for f, j in header.positions.items():
         cell_start = start if j == 0 else comma_at[first_comma + (j - 1)] + 1
         cell_end = end if j == width - 1 else comma_at[first_comma + j]
         codes, texts = _distinct_cells(data, words, cell_start, cell_end)
         if len(texts) < 2 ** 31:  # half the memory for a long log's codes
             codes = codes.astype(np.int32)
-        cells[f] = texts[codes]
+        cells.later(f, functools.partial(np.take, texts, codes))
         coded[f] = (codes, texts)
     return cells, coded
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 
@@ -16,7 +17,7 @@ from dosing.core.plausibility import ZERO_ALLOWED, canonical_limits, expected_te
 from dosing.core.profile import Profile
 from dosing.io import csvsafe
 from dosing.io.cells import NUMERIC_FIELDS, WHOLE_ROW, InvalidCell, LogRead
-from dosing.io.split import REPEATED_HEADER, Table
+from dosing.io.split import REPEATED_HEADER, LazyCells, Table
 
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
@@ -300,10 +301,16 @@ def validate_table(table: Table, profile: Profile, as_of: dt.date) -> LogRead:
         values=vals, patient_code=sub(pid_codes.astype(np.int64)),
         lost={f: sub(m) for f, m in lost.items() if m.any()},
     )
-    raw = {f: sub(c) for f, c in cells.items()}
+    raw = LazyCells()  # each column's texts made only if asked for (tacro check asks for none)
+    for f in cells:
+        raw.later(f, functools.partial(_kept_cells, cells, f, keep))
     notes = raw["note"] if "note" in raw else np.full(len(cols), "", dtype=object)
     header_units = dict(h.units)
     return LogRead(cols, invalid, list(h.unknown), header_units, raw, notes, table.rows)
+
+
+def _kept_cells(cells, field: str, keep: np.ndarray | None) -> np.ndarray:
+    return cells[field] if keep is None else cells[field][keep]
 
 
 def _consequence(fld: str, kept) -> str:
