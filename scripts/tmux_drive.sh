@@ -143,16 +143,17 @@ keys q
 sleep 1
 
 python3 - "$TACRO_DB" <<'EOF'
-import sqlite3, sys
+import json, sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 events = con.execute("SELECT count(*) FROM event WHERE patient_id = 'P-001'").fetchone()[0]
-typed = dict(con.execute("SELECT field, text FROM entered WHERE event_id = (SELECT max(id) FROM event)"))
 assert events == 3, events
 who = con.execute("SELECT count(*) FROM event WHERE source = 'entry' AND entered_by IS NOT NULL").fetchone()[0]
 assert who == 4, who  # baseline, start, visit and the hand-off, each with its author
 assert con.execute("SELECT count(*) FROM event WHERE patient_id = 'P-002'").fetchone()[0] == 5
-typed = dict(con.execute("SELECT field, text FROM entered WHERE event_id = (SELECT max(id) FROM event "
-                         "WHERE patient_id = 'P-001')"))
+# What was typed is kept in the event row (store schema 3): field -> [text as typed, magnitude, unit].
+stored = con.execute("SELECT entered FROM event WHERE id = (SELECT max(id) FROM event "
+                     "WHERE patient_id = 'P-001')").fetchone()[0]
+typed = {field: v[0] for field, v in json.loads(stored or "{}").items()}
 assert typed["weight"] == "154 lb" and typed["trough"] == "25 nmol/L" and typed["creatinine"] == "1.04 mg/dL", typed
 print(f"--- store: {events} events for P-001; the last kept as typed: {typed['weight']}, {typed['trough']}, "
       f"{typed['creatinine']}")
