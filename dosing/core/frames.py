@@ -47,12 +47,6 @@ class TextColumn:
         out[:] = [fn(t) for t in self.texts.tolist()]
         return TextColumn(out, self.codes)
 
-    @classmethod
-    def constant(cls, text: str, n: int) -> TextColumn:
-        texts = np.empty(1, dtype=object)
-        texts[0] = text
-        return cls(texts, np.zeros(n, dtype=np.int64))
-
 
 def _column_codes(a: np.ndarray) -> tuple[int, np.ndarray]:
     """(number of distinct values, a code per value) for one input column.
