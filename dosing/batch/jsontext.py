@@ -15,13 +15,22 @@ output is checked against `json` by tests/test_jsontext.py for every rule.
 """
 from __future__ import annotations
 
-import datetime as dt
+import functools
 from collections.abc import Iterator
 from json.encoder import encode_basestring  # the escaping json uses with ensure_ascii=False
 
 import numpy as np
 
-from dosing.core.frames import BasisEntry, FindingFrame, RuleFindings, TextColumn, combine, distinct, round_value
+from dosing.core.frames import (
+    BasisEntry,
+    FindingFrame,
+    RuleFindings,
+    TextColumn,
+    combine,
+    distinct,
+    iso_day,
+    round_value,
+)
 
 # Findings per joined chunk: a few MB, so each chunk reuses the heap instead of mapping fresh pages.
 CHUNK_FINDINGS = 2048
@@ -130,12 +139,12 @@ def _folded(cols: list[TextColumn | np.ndarray | bytes]) -> list[TextColumn | np
         if isinstance(c, bytes):
             last = out[-1] if out else None
             if isinstance(last, TextColumn):
-                out[-1] = TextColumn(_each(last.texts, lambda t, c=c: t + c), last.codes)
+                out[-1] = last.map(functools.partial(_joined, after=c))
             else:
                 pending += c
             continue
         if pending and isinstance(c, TextColumn):
-            c = TextColumn(_each(c.texts, lambda t, p=pending: p + t), c.codes)
+            c = c.map(functools.partial(_joined, before=pending))
         elif pending:
             out.append(pending)
         pending = b""
@@ -144,11 +153,6 @@ def _folded(cols: list[TextColumn | np.ndarray | bytes]) -> list[TextColumn | np
         out.append(pending)
     return out
 
-
-def _each(texts: np.ndarray, fn) -> np.ndarray:
-    out = np.empty(len(texts), dtype=object)
-    out[:] = [fn(t) for t in texts.tolist()]
-    return out
 
 
 def _entry_pieces(e: BasisEntry, present: np.ndarray, shown_before: np.ndarray) -> list[TextColumn]:
@@ -181,6 +185,10 @@ def _entry_pieces(e: BasisEntry, present: np.ndarray, shown_before: np.ndarray) 
     return out
 
 
+def _joined(text: bytes, before: bytes = b"", after: bytes = b"") -> bytes:
+    return before + text + after
+
+
 def _literal_parts(template: str) -> list[str]:
     """The literal texts around each %s of a %-template ("%%" is a percent sign)."""
     parts, current, i = [], [], 0
@@ -211,4 +219,4 @@ def _rendered(cols: list[TextColumn], render) -> TextColumn:
 
 
 def _iso(day: int) -> bytes:
-    return dt.date.fromordinal(day).isoformat().encode("ascii")
+    return iso_day(day).encode("ascii")

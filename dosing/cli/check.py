@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import json
 import sys
 from pathlib import Path
 
 from dosing import __version__
-from dosing.cli.main import ExitCode, add_fail_on, add_format, add_profile_option, exit_for
+from dosing.cli.main import ExitCode, add_fail_on, add_format, add_profile_option, collector_paused, exit_for
 from dosing.core import clock
 from dosing.core.errors import TacroError
 from dosing.core.profile import Profile, load_profile
@@ -57,41 +56,36 @@ def run(args) -> int:
         check_output(out, force=args.force, protect=_protected(args))  # refuse before the work, not after
     size = source.stat().st_size if source.is_file() else 0
     progress = Progress(enabled=sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES)
-    # The check builds no reference cycles worth collecting, but a million-row log and its findings make
-    # the cyclic collector rescan every container again and again (a fifth of the run time).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        if args.log:
-            from dosing.io.logfile import read_log
+        with collector_paused():  # the check makes no reference cycles worth collecting
+            if args.log:
+                from dosing.io.logfile import read_log
 
-            progress.stage(f"reading {source.name} ({size / 1e6:.0f} MB)")
-            log = read_log(source, profile, as_of)
-            log.raw, log.notes = {}, log.notes[:0]  # the cell texts are not needed here: free them early
-            progress.stage(f"checking {len(log.columns):,} rows")
-            result = batch.check_log(log, profile, as_of)
-            input_text = str(args.log)
-        else:
-            progress.stage("reading the store")
-            events = _store_events(source)
-            progress.stage(f"checking {len(events):,} events")
-            result = batch.check_events(events, profile, as_of)
-            input_text = f"store:{args.db}"
-        progress.stage(f"writing {result.total:,} findings")
+                progress.stage(f"reading {source.name} ({size / 1e6:.0f} MB)")
+                log = read_log(source, profile, as_of)
+                log.raw, log.notes = {}, log.notes[:0]  # the cell texts are not needed here: free them early
+                progress.stage(f"checking {len(log.columns):,} rows")
+                result = batch.check_log(log, profile, as_of)
+                input_text = str(args.log)
+            else:
+                progress.stage("reading the store")
+                events = _store_events(source)
+                progress.stage(f"checking {len(events):,} events")
+                result = batch.check_events(events, profile, as_of)
+                input_text = f"store:{args.db}"
+            progress.stage(f"writing {result.total:,} findings")
 
-        def write(stream) -> None:
-            render(result, args.format, profile, as_of, input_text, stream)
+            def write(stream) -> None:
+                render(result, args.format, profile, as_of, input_text, stream)
 
-        if out is None:
-            write(sys.stdout)
-            sys.stdout.flush()
-        else:
-            with private_output(out, force=args.force, protect=_protected(args)) as f:
-                write(f)
+            if out is None:
+                write(sys.stdout)
+                sys.stdout.flush()
+            else:
+                with private_output(out, force=args.force, protect=_protected(args)) as f:
+                    write(f)
     finally:
         progress.done()
-        if collecting:
-            gc.enable()
     _summary_to_stderr(result, profile)
     if result.rows_invalid:
         return ExitCode.INVALID

@@ -11,14 +11,12 @@ would run as formulas are neutralised (`dosing.io.csvsafe`), and the reader (dos
 from __future__ import annotations
 
 import csv
-import gc
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-from dosing.cli.main import ExitCode, add_profile_option
+from dosing.cli.main import ExitCode, add_profile_option, collector_paused
 from dosing.core.errors import TacroError
 from dosing.io import csvsafe
 
@@ -59,24 +57,10 @@ def add_arguments(p, name: str = "import") -> None:
 
 
 def run(args) -> int:
-    with whole_columns():
+    with collector_paused():  # whole columns, no reference cycles worth collecting
         if args.command == "export":
             return run_export(args)
         return run_import(args)
-
-
-@contextmanager
-def whole_columns() -> Iterator[None]:
-    """Python's cycle collector paused while whole columns are built and written. Their hundreds of thousands
-    of tuples and strings hold no reference cycles, yet every few thousand of them would start a collection
-    pass over every object loaded so far (pandas, pint and their modules): a tenth of an import's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------- import

@@ -15,6 +15,7 @@ contract §3 (for the one-patient path, the TUI and small outputs).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,9 +203,7 @@ class RuleFindings:
 
 def rounded(xs: np.ndarray, unit: str) -> list[float | None]:
     """Values as reported (`round_value`) for a column."""
-    if unit in TWO_DECIMALS:
-        return [round(x, 2) if x - x == 0.0 else None for x in xs.tolist()]
-    return [float(f"{x:.6g}") if x - x == 0.0 else None for x in xs.tolist()]
+    return [round_value(x, unit) for x in xs.tolist()]
 
 
 TWO_DECIMALS = frozenset({"%", "day"})
@@ -233,7 +232,7 @@ class FindingFrame:
         out: list[dict] = []
         for f in self.parts:
             days = f.day.tolist()
-            dates: Sequence[Any] = [_iso(d) for d in days] if iso else [dt.date.fromordinal(d) for d in days]
+            dates: Sequence[Any] = [iso_day(d) for d in days] if iso else [dt.date.fromordinal(d) for d in days]
             vr, tr = rounded(f.value, f.unit), rounded(f.threshold, f.unit)
             rows = zip(f.patient.tolist(), dates, f.severities(), f.message.tolist(), vr, tr, f.line.tolist(),
                        f.basis_dicts())
@@ -255,5 +254,7 @@ class FindingFrame:
         return out
 
 
-def _iso(day: int) -> str:
+@functools.lru_cache(maxsize=1 << 16)
+def iso_day(day: int) -> str:
+    """A day ordinal as ISO text (cached: a batch shows the same few hundred dates many times)."""
     return dt.date.fromordinal(day).isoformat()

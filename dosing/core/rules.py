@@ -19,8 +19,8 @@ from dosing.core import (
     schedule,  # registers CHECK_OVERDUE  # noqa: F401
     units,
 )
-from dosing.core.columns import EventColumns, day_to_date
-from dosing.core.frames import BasisEntry, FindingFrame, RuleFindings, TextColumn, distinct
+from dosing.core.columns import EventColumns
+from dosing.core.frames import BasisEntry, FindingFrame, RuleFindings, TextColumn, distinct, iso_day
 from dosing.core.history import History, ge, gt, lt
 from dosing.core.profile import SEVERITY_RANK, Profile
 from dosing.core.registry import BASIS, MESSAGES, RULES, Hits, message, rule
@@ -60,9 +60,7 @@ def _date(day) -> str:
     return _iso(int(day))
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _iso(day: int) -> str:
-    return day_to_date(day).isoformat()
+_iso = iso_day
 
 
 # ------------------------------------------------------------------ drug levels
