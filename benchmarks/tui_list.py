@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tui_startup import BARE  # noqa: E402
+from benchmarks.tui_startup import BARE, HEADLESS_MAIN  # noqa: E402
 from benchmarks.tui_startup import timed as wall  # noqa: E402
 
 LIST = """
@@ -51,22 +51,7 @@ async def ready(pilot):
     sys.__stdout__.write(f"READY {time.time()}\\n")
     pilot.app.exit()
 
-import dosing.cli.main as cli_main
-import tui.command
-
-def headless(args, _real=tui.command.run):
-    # Textual loads here, inside main(), as in the installed program (not before it, with the program's start-up
-    # settings not yet in force)
-    from tui.app import TacroApp
-    run = TacroApp.run
-    TacroApp.run = lambda self, **kw: run(self, headless=True, size=(80, 24), auto_pilot=ready)
-    return _real(args)
-
-tui.command.run = headless
-cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
-sys.argv = ["tacro", "--db", sys.argv[1]]  # as the installed `tacro` runs: main() reads its arguments
-sys.exit(cli_main.main())
-"""
+""" + HEADLESS_MAIN
 
 
 def make_store(path: Path, patients: int) -> int:

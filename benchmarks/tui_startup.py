@@ -54,22 +54,9 @@ async def ready(pilot):
 Bare().run(headless=True, size=(80, 24), auto_pilot=ready)
 """
 
-TACRO = """
-import asyncio, sys, time
-
-WHAT, N = sys.argv[2], int(sys.argv[3])
-
-async def ready(pilot):
-    await pilot._wait_for_screen()  # as for the bare app
-    assert type(pilot.app.screen).__name__ == "PatientListScreen"
-    if WHAT == "filled":  # then wait until the store is open and every patient assessed
-        while pilot.app.clinic is None:
-            await asyncio.sleep(0.005)
-        await pilot.app.workers.wait_for_complete()
-        assert pilot.app.screen.query_one("#patients").row_count == N
-    sys.__stdout__.write(f"READY {time.time()}\\n")
-    pilot.app.exit()
-
+# The end of each child script that launches tacro: `tacro --db STORE` run headless through main(), with the
+# script's `ready(pilot)` as the auto-pilot.
+HEADLESS_MAIN = """
 import dosing.cli.main as cli_main
 import tui.command
 
@@ -86,6 +73,24 @@ cli_main._has_terminal = lambda: True  # headless: the benchmark is the terminal
 sys.argv = ["tacro", "--db", sys.argv[1]]  # as the installed `tacro` runs: main() reads its arguments
 sys.exit(cli_main.main())
 """
+
+TACRO = """
+import asyncio, sys, time
+
+WHAT, N = sys.argv[2], int(sys.argv[3])
+
+async def ready(pilot):
+    await pilot._wait_for_screen()  # as for the bare app
+    assert type(pilot.app.screen).__name__ == "PatientListScreen"
+    if WHAT == "filled":  # then wait until the store is open and every patient assessed
+        while pilot.app.clinic is None:
+            await asyncio.sleep(0.005)
+        await pilot.app.workers.wait_for_complete()
+        assert pilot.app.screen.query_one("#patients").row_count == N
+    sys.__stdout__.write(f"READY {time.time()}\\n")
+    pilot.app.exit()
+
+""" + HEADLESS_MAIN
 
 
 def make_store(path: Path, patients: int) -> None:
