@@ -8,7 +8,8 @@ import pytest
 
 ONE_PATIENT_MODULES = [
     "dosing", "dosing.core.units", "dosing.core.profile", "dosing.core.models", "dosing.core.columns", "dosing.core.history",
-    "dosing.core.rules", "dosing.core.schedule", "dosing.core.assess", "dosing.core.regimen", "dosing.core.adjust", "dosing.core.render",
+    "dosing.core.rules", "dosing.core.rules.schedule", "dosing.core.engine",
+    "dosing.core.assess", "dosing.core.regimen", "dosing.core.adjust", "dosing.core.render",
     "dosing.cli.main", "dosing.cli.dose", "dosing.cli.adjust", "dosing.cli.profile",
 ]
 

@@ -241,13 +241,13 @@ def test_a_rule_registered_later_judges_every_suggestion(monkeypatch):
     """A dose-change rule added to the registry (as DOSE_JUMP will be) applies to adjust's options unaided."""
     import numpy as np
 
-    from dosing.core import registry, rules
+    from dosing.core import registry
 
     def doubled(h, as_of):  # fires where the new dose is at least twice the one in force
         old = h.take(h.mg, h.prev_dose_row)
         mask = h.increase & (h.mg >= 2 * old)
-        return rules._hits(h, "WEIGHT_JUMP", mask, "dose", h.mg, "mg/day", old, ">=",
-                           weight=h.mg, prev=old, prev_day=h.day.astype(float))
+        return registry.hits_where(h, "WEIGHT_JUMP", mask, "dose", h.mg, "mg/day", old, ">=",
+                                weight=h.mg, prev=old, prev_day=h.day.astype(float))
 
     monkeypatch.setitem(registry.RULES, "TEST_DOUBLED", doubled)
     a = _adj("7 mg/day", "5 ng/mL", "10 ng/mL")  # 14 mg/day: twice the dose in force

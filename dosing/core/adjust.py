@@ -18,7 +18,7 @@ from typing import TypedDict
 import pint
 from pydantic import BaseModel, ConfigDict
 
-from dosing.core import rules, units
+from dosing.core import units
 from dosing.core.errors import ImplausibleValueError, InputError
 from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
@@ -42,6 +42,7 @@ from dosing.core.regimen import (
     product_for_regimen,
     shown,
 )
+from dosing.core.textfmt import fmt
 
 CAVEATS = [(text, cite(source, "adjust caveat")) for text, source in [
     ("Steady state: the trough was drawn after several days on an unchanged dose.",
@@ -197,7 +198,7 @@ def validate_inputs(current, measured, target, weight, profile: Profile) -> tupl
     if w is not None and cur / w > profile.canonical("max_plausible_rate") * (1 + 1e-12):
         raise ImplausibleValueError("dose", shown(current),
                                     f"a dose in force of at most {profile.values['max_plausible_rate'].text} "
-                                    f"({rules.fmt(cur / w, 4)} mg/kg/day for {rules.fmt(w, 1)} kg; profile "
+                                    f"({fmt(cur / w, 4)} mg/kg/day for {fmt(w, 1)} kg; profile "
                                     "plausibility limit, check the dose and the weight)")
     return cur, m, t, w
 
@@ -257,7 +258,7 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
     ratio = t / m
     new_daily = cur * ratio
     check_output(new_daily, w, profile, "trough", units.format_quantity(measured),
-                 f"{units.format_quantity(current_daily_dose)} x {rules.fmt(t)} ng/mL / {rules.fmt(m)} ng/mL")
+                 f"{units.format_quantity(current_daily_dose)} x {fmt(t)} ng/mL / {fmt(m)} ng/mL")
     big = profile.number("adjust_large_change_ratio")
     if ratio > big or ratio < 1 / big:
         warnings.append(f"The change is more than x{units.format_number(big)} (ratio {units.format_number(ratio)}): "
@@ -272,30 +273,30 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
     if total == 0:
         total = maker.smallest()
         label = SMALLEST
-        notes.append(f"The computed {rules.fmt(new_daily)} mg/day rounds to nothing with the {prod.title}; "
+        notes.append(f"The computed {fmt(new_daily)} mg/day rounds to nothing with the {prod.title}; "
                      f"the smallest regimen they make is {units.format_number(total / UG_PER_MG)} mg/day, "
-                     f"{rules.fmt(total / UG_PER_MG / new_daily, 2)} times the computed dose."
+                     f"{fmt(total / UG_PER_MG / new_daily, 2)} times the computed dose."
                      f"{_smaller_units(prod, profile)}")
     check_output(total / UG_PER_MG, w, profile, "trough", units.format_quantity(measured),
-                 f"{units.format_quantity(current_daily_dose)} x {rules.fmt(t)} ng/mL / {rules.fmt(m)} ng/mL, rounded")
+                 f"{units.format_quantity(current_daily_dose)} x {fmt(t)} ng/mL / {fmt(m)} ng/mL, rounded")
     pred = m * total / UG_PER_MG / cur
     gain = abs(m - t) - abs(pred - t)
     need = profile.canonical("adjust_min_improvement") * t
     reasons: list[str] = []
     if total == cur_ug and label == SMALLEST:
         decision = "keep"
-        reasons.append(f"The computed {rules.fmt(new_daily)} mg/day is below the smallest regimen the {prod.title} "
+        reasons.append(f"The computed {fmt(new_daily)} mg/day is below the smallest regimen the {prod.title} "
                        f"make ({units.format_number(total / UG_PER_MG)} mg/day), which is the regimen in force."
                        f"{_smaller_units(prod, profile)}")
     elif total == cur_ug:
         decision = "keep"
-        reasons.append(f"The computed {rules.fmt(new_daily)} mg/day rounds to the regimen in force.")
+        reasons.append(f"The computed {fmt(new_daily)} mg/day rounds to the regimen in force.")
     elif gain < need - 1e-9:
         decision = "keep"
         reasons.append(
-            f"The nearest regimen to the computed {rules.fmt(new_daily)} mg/day, {units.format_number(total / 1000)} "
-            f"mg/day, predicts a trough of {rules.fmt(pred)} ng/mL: {rules.fmt(max(gain, 0))} ng/mL closer to the "
-            f"target {rules.fmt(t)} ng/mL than now, less than {rules.fmt(need)} ng/mL "
+            f"The nearest regimen to the computed {fmt(new_daily)} mg/day, {units.format_number(total / 1000)} "
+            f"mg/day, predicts a trough of {fmt(pred)} ng/mL: {fmt(max(gain, 0))} ng/mL closer to the "
+            f"target {fmt(t)} ng/mL than now, less than {fmt(need)} ng/mL "
             f"({profile.values['adjust_min_improvement'].text} of the target; "
             f"{profile.basis('adjust_min_improvement')}).")
     else:
@@ -305,7 +306,7 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
         decision = "no increase"
         names = ", ".join(dict.fromkeys(f.rule for f in blockers))
         reasons.append(f"No increase is offered: {names} at alert level. {WHAT_THE_PAPER_DID}")
-        reasons.append(f"(The arithmetic gave {rules.fmt(new_daily)} mg/day; it is not shown as an option.)")
+        reasons.append(f"(The arithmetic gave {fmt(new_daily)} mg/day; it is not shown as an option.)")
 
     if decision in ("increase", "decrease"):
         options = [option(label, total, notes)]
@@ -345,8 +346,8 @@ def adjust(current_daily_dose: pint.Quantity, measured: pint.Quantity, target: p
         if change is None or predicted is None:  # `option` and `current` set both
             raise AssertionError("an adjustment option without its prediction")
         head = (f"Option to consider: {decision} to {first.daily_dose} ({first.text()}), "
-                f"{rules.fmt(change.value, 1)}%; predicted trough "
-                f"{rules.fmt(predicted.value, 1)} ng/mL.")
+                f"{fmt(change.value, 1)}%; predicted trough "
+                f"{fmt(predicted.value, 1)} ng/mL.")
     return Adjustment(
         decision=decision, headline=head, reasons=reasons,
         ratio=round(ratio, 6), computed_daily_dose=Measure(value=round(new_daily, 6), unit="mg/day"),

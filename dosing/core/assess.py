@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dosing.core import clock, rules, schedule
+from dosing.core import clock, rules
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.history import History
 from dosing.core.models import Event, Finding, Measure
 from dosing.core.profile import Profile, default_profile
+from dosing.core.rules import schedule
 
 
 @dataclass(frozen=True)

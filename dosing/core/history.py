@@ -2,7 +2,7 @@
 
 Everything here works on whole arrays grouped by patient, so the same code
 serves one patient's ten visits and a clinic's million rows. Rules
-(`dosing.core.rules`) and the schedule (`dosing.core.schedule`) read this state.
+(`dosing.core.rules`) and the schedule (`dosing.core.rules.schedule`) read this state.
 """
 from __future__ import annotations
 

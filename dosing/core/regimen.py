@@ -27,6 +27,7 @@ from dosing.core.errors import ImplausibleValueError, ProductError, ProfileError
 from dosing.core.models import CapsuleCount, Finding, Measure
 from dosing.core.plausibility import canonical_limits, expected_text, out_of_range
 from dosing.core.profile import Product, Profile, default_profile
+from dosing.core.textfmt import fmt
 from dosing.core.units import Q_
 
 UG_PER_MG = 1000  # unit arithmetic, not a clinical number
@@ -278,13 +279,13 @@ def check_output(daily_mg: float, weight_kg: float | None, profile: Profile, fie
     if daily_mg > max_daily * (1 + 1e-12):
         over.append(f"above the plausible maximum of {profile.values['max_plausible_daily_dose'].text}")
     if weight_kg and daily_mg / weight_kg > max_rate * (1 + 1e-12):
-        over.append(f"{rules.fmt(daily_mg / weight_kg, 4)} mg/kg/day, above the plausible maximum of "
+        over.append(f"{fmt(daily_mg / weight_kg, 4)} mg/kg/day, above the plausible maximum of "
                     f"{profile.values['max_plausible_rate'].text}")
     if over:
         raise OutputLimitError(
             field, value,
             f"a value that keeps the regimen within the profile's plausible maximum: {how} = "
-            f"{rules.fmt(daily_mg, 4)} mg/day, {' and '.join(over)}; no regimen is printed "
+            f"{fmt(daily_mg, 4)} mg/day, {' and '.join(over)}; no regimen is printed "
             f"(hard output limit, interpretation; check the inputs and their units)")
 
 
@@ -319,8 +320,8 @@ def regimen(weight: pint.Quantity, rate: pint.Quantity, product: str | None = No
         check_output(total / UG_PER_MG, w, profile, "rate", units.format_quantity(rate),
                      f"the smallest regimen the {prod.title} make")
         options.append((SMALLEST, total, [
-            f"{rules.fmt(asked_mg)} mg/day rounds to nothing with the {prod.title}; the smallest regimen they make "
-            f"is {units.format_number(total / UG_PER_MG)} mg/day, {rules.fmt(total / want, 2)} times what was "
+            f"{fmt(asked_mg)} mg/day rounds to nothing with the {prod.title}; the smallest regimen they make "
+            f"is {units.format_number(total / UG_PER_MG)} mg/day, {fmt(total / want, 2)} times what was "
             f"asked.{_smaller_units(prod, profile)}"]))
     else:
         check_output(total / UG_PER_MG, w, profile, "rate", units.format_quantity(rate),
@@ -393,13 +394,13 @@ def _threshold_neighbours(maker: Maker, total: int, asked_rate: float, w: float,
         t = next((t for t in range(total - maker.step, 0, -maker.step)
                   if maker.split(t) and t / UG_PER_MG / w <= ceiling * (1 + 1e-12)), 0)
         if t:
-            out.append((BELOW_CEILING, t, [f"Rounding crosses the ceiling of {rules.fmt(ceiling)} mg/kg/day: "
+            out.append((BELOW_CEILING, t, [f"Rounding crosses the ceiling of {fmt(ceiling)} mg/kg/day: "
                                            "this regimen stays at or below it."]))
     if asked_rate >= floor * (1 - 1e-12) and given < floor * (1 - 1e-12):
         t = next((t for t in range(total + maker.step, maker.max_daily_ug + maker.step, maker.step)
                   if maker.split(t) and t / UG_PER_MG / w >= floor * (1 - 1e-12)), 0)
         if t:
-            out.append((ABOVE_FLOOR, t, [f"Rounding crosses the low-efficacy floor of {rules.fmt(floor)} "
+            out.append((ABOVE_FLOOR, t, [f"Rounding crosses the low-efficacy floor of {fmt(floor)} "
                                          "mg/kg/day: this regimen stays at or above it."]))
     return out
 
@@ -424,14 +425,14 @@ def _comparison(options: list[RegimenOption], asked_mg: float, what: str = "aske
     if equal is None:
         return ""
     a, b = abs(first.daily_dose.value - asked_mg), abs(equal.daily_dose.value - asked_mg)
-    asked = rules.fmt(asked_mg)
+    asked = fmt(asked_mg)
     if abs(a - b) < 1e-9:
-        return (f"Both are {rules.fmt(a)} mg/day from the {asked} mg/day {what}: the unequal regimen and the "
+        return (f"Both are {fmt(a)} mg/day from the {asked} mg/day {what}: the unequal regimen and the "
                 f"nearest equal doses are equally close.")
     closer, other = ("the unequal regimen", "the nearest equal doses") if a < b else \
         ("the nearest equal doses", "the unequal regimen")
-    return (f"{closer[0].upper()}{closer[1:]} is closer to the {asked} mg/day {what} ({rules.fmt(min(a, b))} mg/day "
-            f"away) than {other} ({rules.fmt(max(a, b))} mg/day away).")
+    return (f"{closer[0].upper()}{closer[1:]} is closer to the {asked} mg/day {what} ({fmt(min(a, b))} mg/day "
+            f"away) than {other} ({fmt(max(a, b))} mg/day away).")
 
 
 _ISO = re.compile(r"(?:\s*\(|\s+(?:on|from|of|since))?\s*\d{4}-\d{2}-\d{2}\)?")
@@ -477,7 +478,7 @@ def judge(daily_doses: list[float], weight_kg: float | None, profile: Profile, p
         row = rec["line"] - 1
         f = strip_dates(record_to_finding(rec))
         if weight_kg and f.rule in ("DOSE_ABOVE_CEILING", "DOSE_BELOW_EFFECTIVE"):
-            f = f.model_copy(update={"basis": {**f.basis, "weight": f"{rules.fmt(weight_kg, 1)} kg"}})
+            f = f.model_copy(update={"basis": {**f.basis, "weight": f"{fmt(weight_kg, 1)} kg"}})
         out[row].append(f)
     return out
 

@@ -10,7 +10,7 @@ import textwrap
 from dosing.core import units
 from dosing.core.models import Finding
 from dosing.core.profile import Profile
-from dosing.core.rules import fmt_apart
+from dosing.core.textfmt import fmt_apart
 from dosing.core.wording import DISCLAIMER
 
 STANCE = f"{DISCLAIMER} Basis shown below."

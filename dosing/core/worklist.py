@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dosing.core import rules, schedule
+from dosing.core import rules
 from dosing.core.columns import EventColumns, day_to_date
 from dosing.core.history import History
 from dosing.core.profile import SEVERITY_RANK, Profile
+from dosing.core.rules import schedule
 
 # rule -> the measured columns whose later value answers (closes) a finding of the rule
 CLOSED_BY: dict[str, tuple[str, ...]] = {

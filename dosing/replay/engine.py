@@ -36,7 +36,7 @@ from dosing.core.assess import assess_columns
 from dosing.core.errors import InputError, TacroError
 from dosing.core.models import Finding
 from dosing.core.profile import Profile, default_profile
-from dosing.core.schedule import DueCheck
+from dosing.core.rules.schedule import DueCheck
 from dosing.replay.casefile import CaseFile, Choice, SidecarRow, parse_case_file
 
 CASES_DIR = resources.files("dosing.replay").joinpath("cases")  # package data, so a wheel install has them

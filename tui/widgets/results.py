@@ -22,7 +22,7 @@ def format_number(x: float, places: int = 3) -> str:
 
 if TYPE_CHECKING:  # the first screen is drawn before the core (pint, numpy) is imported
     from dosing.core.models import Finding
-    from dosing.core.schedule import DueCheck
+    from dosing.core.rules.schedule import DueCheck
 
 STREAM_SHORT = {"renal": "creatinine + BP", "level": "trough"}
 STANCE = DISCLAIMER
@@ -40,7 +40,7 @@ def findings_text(findings: list[Finding], empty: str = "no findings", inputs: b
         out.append(f"  {f.message}\n")
         if f.value is not None and f.threshold is not None:
             when = f" ({f.date.isoformat()})" if f.date else ""
-            from dosing.core.rules import fmt_apart
+            from dosing.core.textfmt import fmt_apart
 
             value = f"{fmt_apart(f.value.value, f.threshold.value)} {f.value.unit}".replace(" %", "%")
             out.append(f"    value {value} {f.comparison} threshold {f.threshold}{when}\n")
