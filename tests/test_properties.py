@@ -42,6 +42,18 @@ def test_every_core_function_refuses_a_bare_number(fn, arg, x):
     assert "unit" in str(e.value) or "expected" in str(e.value)
 
 
+# What each call gives with GOOD's quantities, hand-computed: 70 kg x 0.1 mg/kg/day = 7 mg/day (3.5 mg every
+# 12 h); adjust 7 mg/day x 10 / 8 ng/mL = 8.75 mg/day; 0.1 mg/kg/day is between the floor 0.05 and ceiling 0.15.
+EXPECTED_WITH_QUANTITIES = {
+    "regimen": lambda r: (r.requested_daily_dose.value, r.requested_daily_dose.unit) == (7.0, "mg/day"),
+    "suggest_start": lambda r: (r.requested_daily_dose.value, r.requested_daily_dose.unit) == (7.0, "mg/day"),
+    "adjust": lambda a: a.computed_daily_dose is not None and a.computed_daily_dose.value == 8.75,
+    "dose_findings": lambda found: found == [],
+    "units.require": lambda q: q.to("kg").magnitude == 70,
+    "units.to_canonical": lambda q: q.to("ng/mL").magnitude == 8,
+}
+
+
 @pytest.mark.parametrize("fn", list(CALLS))
 def test_the_same_calls_work_with_quantities(fn):
-    CALLS[fn][1](dict(GOOD))
+    assert EXPECTED_WITH_QUANTITIES[fn](CALLS[fn][1](dict(GOOD)))

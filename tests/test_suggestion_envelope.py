@@ -108,16 +108,22 @@ def test_adjust_without_a_baseline_date_invents_none(capsys):
 PROFILE = default_profile()
 MAX_DAILY = PROFILE.canonical("max_plausible_daily_dose")
 MAX_RATE = PROFILE.canonical("max_plausible_rate")
+MIN_WEIGHT, MAX_WEIGHT = PROFILE.canonical("min_plausible_weight"), PROFILE.canonical("max_plausible_weight")
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(weight=st.floats(min_value=20, max_value=350), unit=st.sampled_from(["kg", "lb"]),
        rate=st.floats(min_value=0.001, max_value=1.0), product=st.sampled_from(["ir-capsule", "granules"]))
 def test_no_regimen_above_the_plausible_maximum(weight, unit, rate, product):
+    kg = weight * (0.45359237 if unit == "lb" else 1.0)
     try:
         r = regimen(Q_(weight, unit), Q_(rate, "mg/kg/day"), product)
     except InputError:
-        return  # a named refusal (e.g. 150 kg x 1 mg/kg/day, or 20 lb below the weight limit)
+        # A named refusal is allowed only where the request itself is at a limit: a weight outside the plausible
+        # range, or a dose near the plausible maximum (150 kg x 1 mg/kg/day); any other example must get through.
+        near_max = kg * rate >= 0.9 * MAX_DAILY or rate >= 0.9 * MAX_RATE
+        assert near_max or not MIN_WEIGHT <= kg <= MAX_WEIGHT, f"{kg} kg x {rate} mg/kg/day refused"
+        return
     for o in r.options:
         assert o.daily_dose.value <= MAX_DAILY
         assert o.given_rate.value <= MAX_RATE + 1e-9
