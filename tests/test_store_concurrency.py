@@ -1,9 +1,12 @@
 """Two processes saving to one store at once: every visit stored, no lock error (reliability.md §7)."""
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.store_writers import two_writers
 
 
+@pytest.mark.slow
 def test_two_processes_save_two_thousand_visits_each_at_once(tmp_path):
     result = two_writers(tmp_path / "t.db", 2000)
     assert result["errors"] == []

@@ -4,9 +4,12 @@ is, and `PRAGMA integrity_check` is ok (benchmarks/store_crash.py runs 1,000). N
 fast the machine is: the held kills wait for the child to say where it is."""
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.store_crash import _verify, crash_loop
 
 
+@pytest.mark.slow
 def test_a_hundred_kills_half_of_them_mid_write_lose_nothing_confirmed(tmp_path):
     result = crash_loop(tmp_path, kills=100, seed=7, max_delay=0.06, hold_every=2)
     assert result["problems"] == []

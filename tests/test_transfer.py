@@ -55,6 +55,7 @@ def generated(n: int, seed: int = 4):
 # ------------------------------------------------------------------ round trip
 
 
+@pytest.mark.slow
 def test_export_then_import_reproduces_ten_thousand_visits_exactly(tmp_path, capsys):
     visits = generated(10_000)
     with Store.open(tmp_path / "a.db") as a:
