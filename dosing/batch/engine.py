@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dosing.core import rules
+from dosing.core import findingschema, rules
 from dosing.core.columns import EventColumns, from_events
 from dosing.core.errors import SENSITIVE_FIELDS
 from dosing.core.frames import FindingFrame
@@ -24,10 +24,7 @@ from dosing.core.profile import Profile
 from dosing.io.logfile import InvalidCell, LogRead
 
 # The finding fields of contract §3, in output order (JSON objects and CSV columns).
-FINDING_COLUMNS = (
-    "patient_id", "date", "rule", "severity", "message", "measure", "value", "value_unit", "threshold",
-    "threshold_unit", "comparison", "source", "line", "column", "basis",
-)
+FINDING_COLUMNS = findingschema.COLUMNS  # the one finding shape (dosing.core.findingschema)
 INVALID_RULE = "INPUT_INVALID"
 
 
@@ -199,23 +196,13 @@ def invalid_records(invalid: Iterable[InvalidCell], profile: Profile) -> list[di
     severity, source = profile.severity(INVALID_RULE), profile.source(INVALID_RULE)
     out = []
     for c in invalid:
-        out.append({
-            "patient_id": c.patient_id if c.patient_id is not None else "",
-            "date": c.date.isoformat() if c.date is not None else None,
-            "rule": INVALID_RULE,
-            "severity": severity,
-            "message": invalid_message(c),
-            "measure": c.column or "row",
-            "value": None,
-            "value_unit": "",
-            "threshold": None,
-            "threshold_unit": "",
-            "comparison": "",
-            "source": source,
-            "line": c.line,
-            "column": c.column or None,
-            "basis": {"cell": c.value} if c.value else {},
-        })
+        out.append(findingschema.record(
+            patient_id=c.patient_id if c.patient_id is not None else "",
+            date=c.date.isoformat() if c.date is not None else None,
+            rule=INVALID_RULE, severity=severity, message=invalid_message(c), measure=c.column or "row",
+            source=source, line=c.line, column=c.column or None,
+            basis={"cell": c.value} if c.value else {},
+        ))
     return out
 
 

@@ -21,6 +21,7 @@ from json.encoder import encode_basestring  # the escaping json uses with ensure
 
 import numpy as np
 
+from dosing.core import findingschema
 from dosing.core.frames import (
     BasisEntry,
     FindingFrame,
@@ -38,6 +39,15 @@ CHUNK_FINDINGS = 2048
 
 def _quoted(text: str) -> bytes:
     return encode_basestring(text).encode("utf-8")
+
+
+# Each key as written (`"name": `), from the one finding schema; `_pieces` writes them in the schema's order,
+# which is checked here, at import, so a field added to the schema cannot be left out of the JSON silently.
+_K = {name: _quoted(name) + b": " for name in findingschema.COLUMNS}
+_WRITTEN = ("patient_id", "date", "rule", "severity", "message", "measure", "value", "value_unit", "threshold",
+            "threshold_unit", "comparison", "source", "line", "column", "basis")
+if _WRITTEN != findingschema.COLUMNS:
+    raise ImportError(f"the JSON writer writes {_WRITTEN}, the finding schema has {findingschema.COLUMNS}")
 
 
 def _inner(text: str) -> bytes:
@@ -100,26 +110,26 @@ def frame_lines(frame: FindingFrame, indent: bytes = b"") -> list[bytes]:
 def _pieces(f: RuleFindings, head: bytes, tail: bytes) -> list[TextColumn | np.ndarray | bytes]:
     """The pieces of one rule's findings, as columns (see the module's docstring)."""
     unit = f.unit
-    cols: list[TextColumn | np.ndarray | bytes] = [f.patient.map(lambda p: head + b'{"patient_id": ' + _quoted(p)
-                                                                 + b', "date": ')]
-    after_date = b', "rule": ' + _quoted(f.rule) + b', "severity": '
+    cols: list[TextColumn | np.ndarray | bytes] = [
+        f.patient.map(lambda p: head + b'{' + _K["patient_id"] + _quoted(p) + b', ' + _K["date"])]
+    after_date = b', ' + _K["rule"] + _quoted(f.rule) + b', ' + _K["severity"]
     if f.alert is None:
-        after_date += _quoted(f.severity) + b', "message": '
+        after_date += _quoted(f.severity) + b', ' + _K["message"]
     cols.append(distinct(lambda d: b'"' + _iso(d) + b'"' + after_date, f.day))
     if f.alert is not None:
         sev = np.empty(2, dtype=object)
-        sev[:] = [_quoted(f.severity) + b', "message": ', _quoted("alert") + b', "message": ']
+        sev[:] = [_quoted(f.severity) + b', ' + _K["message"], _quoted("alert") + b', ' + _K["message"]]
         cols.append(TextColumn(sev, f.alert.astype(np.int64)))
     # The message, value and threshold (and the rule's constants after them) as one piece.
     cols.append(_rendered(
         [f.message.map(_quoted), distinct(lambda x: _number(x, unit), f.value),
          distinct(lambda x: _number(x, unit), f.threshold)],
-        lambda m, v, t: (m + b', "measure": ' + _quoted(f.measure) + b', "value": ' + v + b', "value_unit": '
-                         + _quoted(unit) + b', "threshold": ' + t + b', "threshold_unit": ' + _quoted(unit)
-                         + b', "comparison": ' + _quoted(f.comparison) + b', "source": ' + _quoted(f.source)
-                         + b', "line": ')))
+        lambda m, v, t: (m + b', ' + _K["measure"] + _quoted(f.measure) + b', ' + _K["value"] + v + b', '
+                         + _K["value_unit"] + _quoted(unit) + b', ' + _K["threshold"] + t + b', ' + _K["threshold_unit"] + _quoted(unit)
+                         + b', ' + _K["comparison"] + _quoted(f.comparison) + b', ' + _K["source"] + _quoted(f.source)
+                         + b', ' + _K["line"])))
     cols.append(f.line.astype(np.int64).astype("S"))
-    cols.append(b', "column": null, "basis": {')
+    cols.append(b', ' + _K["column"] + b'null, ' + _K["basis"] + b'{')
     n = len(f)
     shown_before = np.zeros(n, dtype=bool)
     for e in f.basis:

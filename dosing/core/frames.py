@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from dosing.core.findingschema import COLUMNS
+
 
 @dataclass
 class TextColumn:
@@ -227,8 +229,8 @@ class FindingFrame:
         return len(self.order)
 
     def records(self, iso: bool = False) -> list[dict]:
-        """The finding rows (contract §3) as dicts, in output order. With `iso` the date is ISO text and the
-        keys are in the order of the batch output (dosing.batch.engine.FINDING_COLUMNS)."""
+        """The finding rows (contract §3) as dicts with the keys of `findingschema.COLUMNS`, in output order.
+        With `iso` the date is ISO text."""
         out: list[dict] = []
         for f in self.parts:
             days = f.day.tolist()
@@ -237,18 +239,8 @@ class FindingFrame:
             rows = zip(f.patient.tolist(), dates, f.severities(), f.message.tolist(), vr, tr, f.line.tolist(),
                        f.basis_dicts())
             rule, measure, unit, comparison, source = f.rule, f.measure, f.unit, f.comparison, f.source
-            if iso:
-                out.extend({
-                    "patient_id": p, "date": d, "rule": rule, "severity": s, "message": m, "measure": measure,
-                    "value": v, "value_unit": unit, "threshold": t, "threshold_unit": unit,
-                    "comparison": comparison, "source": source, "line": ln, "column": None, "basis": b,
-                } for p, d, s, m, v, t, ln, b in rows)
-            else:
-                out.extend({
-                    "patient_id": p, "date": d, "rule": rule, "severity": s, "message": m, "measure": measure,
-                    "value": v, "value_unit": unit, "threshold": t, "threshold_unit": unit,
-                    "comparison": comparison, "source": source, "basis": b, "line": ln, "column": None,
-                } for p, d, s, m, v, t, ln, b in rows)
+            out.extend(dict(zip(COLUMNS, (p, d, rule, s, m, measure, v, unit, t, unit, comparison, source, ln, None, b)))
+                       for p, d, s, m, v, t, ln, b in rows)
         if len(out) > 1:
             out = [out[i] for i in self.order.tolist()]
         return out

@@ -250,7 +250,10 @@ class Event(BaseModel):
 
 
 class Finding(BaseModel):
-    """One finding (contract §3): where, which rule, how serious, and the basis it rests on."""
+    """One finding (contract §3): where, which rule, how serious, and the basis it rests on.
+
+    Its fields are the one finding schema's (`dosing.core.findingschema`), in its order, with the units
+    inside `value` and `threshold` (tests/test_finding_schema.py holds the two together)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -269,12 +272,12 @@ class Finding(BaseModel):
     """How value was held against threshold: '<', '>', '>=', 'outside', ..."""
     source: str
     """The paper and section, a guideline, or the user's profile."""
-    basis: dict[str, str] = Field(default_factory=dict)
-    """The inputs the finding rests on, each with its date (e.g. baseline creatinine)."""
     line: int | None = None
     """Source line of the row, when it came from a file."""
     column: str | None = None
     """For INPUT_INVALID: the column that could not be read."""
+    basis: dict[str, str] = Field(default_factory=dict)
+    """The inputs the finding rests on, each with its date (e.g. baseline creatinine)."""
 
 
 class CapsuleCount(BaseModel):
